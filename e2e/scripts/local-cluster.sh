@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# The local Kubernetes cluster for the quick start and the end-to-end tests: a real kube-apiserver,
+# kube-controller-manager, kube-scheduler and etcd, and kwok playing the kubelets of fake nodes
+# (two CPU nodes, two nodes with 4 nvidia.com/gpu each). Everything listens on 127.0.0.1.
+#
+#   local-cluster.sh up          start (or reuse) the cluster; prints the kubeconfig path last
+#   local-cluster.sh down        stop it and delete its state
+#   local-cluster.sh status      say whether it runs
+#   local-cluster.sh kubeconfig  print the kubeconfig path
+#   local-cluster.sh pv-pool N   make sure N unbound PersistentVolumes are available
+#
+# CHATCHAT_CLUSTER_NAME (default chatchat) names the cluster; several can run side by side.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+NAME=${CHATCHAT_CLUSTER_NAME:-chatchat}
+CACHE=${CHATCHAT_CP_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/chatchat-operator/control-plane}
+export KWOK_WORKDIR=${CHATCHAT_KWOK_WORKDIR:-$(dirname "$CACHE")/kwok}
+log() { printf '[local-cluster] %s\n' "$*" >&2; }
+
+bin=$(bash "$here/build-control-plane.sh" | tail -n 1)
+export PATH="$bin:$PATH" KWOK_KUBECTL_BINARY="$bin/kubectl"
+kubeconfig="$KWOK_WORKDIR/clusters/$NAME/kubeconfig.yaml"
+kc() { kubectl --kubeconfig "$kubeconfig" "$@"; }
+
+running() {
+  [ -f "$kubeconfig" ] && kc get --raw /readyz >/dev/null 2>&1
+}
+
+# Every listener of the cluster's processes must be on loopback (network rule of the project).
+check_loopback() {
+  local pids bad
+  pids=$(cat "$KWOK_WORKDIR/clusters/$NAME/pids/"*.pid 2>/dev/null | tr '\n' '|' | sed 's/|$//')
+  [ -n "$pids" ] || return 0
+  command -v ss >/dev/null || { log "ss not found; skipping the listener check"; return 0; }
+  bad=$(ss -ltnpH 2>/dev/null | grep -E "pid=($pids)," | awk '{print $4}' | grep -vE '^(127\.[0-9.]+|\[::1\]):' || true)
+  if [ -n "$bad" ]; then
+    log "listeners outside loopback: $bad"; exit 1
+  fi
+}
+
+pv_pool() {
+  local want=$1 available i name
+  available=$(kc get pv -o jsonpath='{range .items[*]}{.status.phase}{"\n"}{end}' | grep -c '^Available$' || true)
+  if [ "$available" -ge "$want" ]; then return 0; fi
+  i=$(date +%s%N)
+  for ((n = available; n < want; n++)); do
+    name="fake-pv-$i-$n"
+    cat <<YAML
+---
+apiVersion: v1
+kind: PersistentVolume
+metadata: {name: $name, labels: {chatchat.io/fake-pool: "true"}}
+spec:
+  capacity: {storage: 1Ti}
+  accessModes: [ReadWriteOnce, ReadWriteMany]
+  persistentVolumeReclaimPolicy: Retain
+  storageClassName: local-fake
+  hostPath: {path: /fake/$name}
+YAML
+  done | kc apply -f - >/dev/null
+  log "PersistentVolume pool topped up to $want available"
+}
+
+case "${1:-up}" in
+  up)
+    if running; then
+      log "cluster '$NAME' is running"
+    else
+      kwokctl delete cluster --name "$NAME" >/dev/null 2>&1 || true
+      log "starting cluster '$NAME' (kube-apiserver, kube-controller-manager, kube-scheduler, etcd, kwok)"
+      kwokctl create cluster --name "$NAME" --runtime binary \
+        --kube-apiserver-binary "$bin/kube-apiserver" \
+        --kube-controller-manager-binary "$bin/kube-controller-manager" \
+        --kube-scheduler-binary "$bin/kube-scheduler" \
+        --kwok-controller-binary "$bin/kwok" \
+        --etcd-binary "$bin/etcd" \
+        --wait 120s -c "$here/kwok-cluster.yaml" >&2
+    fi
+    kc apply --server-side --field-manager=local-cluster -f "$here/cluster-objects.yaml" >/dev/null
+    pv_pool "${CHATCHAT_PV_POOL:-40}"
+    check_loopback
+    kc wait --for=condition=Ready node --all --timeout=60s >/dev/null
+    log "ready: $(kc get nodes --no-headers | wc -l) nodes; kubectl --kubeconfig $kubeconfig"
+    echo "$kubeconfig"
+    ;;
+  down)
+    kwokctl delete cluster --name "$NAME" >&2 || true
+    ;;
+  status)
+    if running; then echo "running: $kubeconfig"; else echo "not running"; exit 1; fi
+    ;;
+  kubeconfig)
+    echo "$kubeconfig"
+    ;;
+  pv-pool)
+    pv_pool "${2:?count}"
+    ;;
+  *)
+    echo "usage: $0 up|down|status|kubeconfig|pv-pool N" >&2; exit 2
+    ;;
+esac

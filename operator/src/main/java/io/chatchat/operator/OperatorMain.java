@@ -1,0 +1,139 @@
+package io.chatchat.operator;
+
+import io.chatchat.operator.api.v1alpha1.ChatchatCluster;
+import io.chatchat.operator.metrics.PrometheusMetrics;
+import io.chatchat.operator.reconciler.ChatchatClusterReconciler;
+import io.chatchat.operator.reconciler.EventRecorder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.javaoperatorsdk.operator.Operator;
+import io.javaoperatorsdk.operator.RuntimeInfo;
+import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
+import io.prometheus.client.CollectorRegistry;
+import io.prometheus.client.hotspot.DefaultExports;
+import java.net.InetAddress;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Starts the operator: in a pod (in-cluster config) or locally (current kubeconfig). */
+public final class OperatorMain implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(OperatorMain.class);
+
+  private final Operator operator;
+  private final HttpEndpoints http;
+  private final KubernetesClient client;
+  private final boolean ownsClient;
+
+  private OperatorMain(
+      Operator operator, HttpEndpoints http, KubernetesClient client, boolean ownsClient) {
+    this.operator = operator;
+    this.http = http;
+    this.client = client;
+    this.ownsClient = ownsClient;
+  }
+
+  public static void main(String[] args) throws Exception {
+    OperatorConfig config = OperatorConfig.fromEnvironment(System.getenv());
+    OperatorMain running = start(config, null, new CollectorRegistry(true));
+    Runtime.getRuntime().addShutdownHook(new Thread(running::close, "shutdown"));
+    Thread.currentThread().join();
+  }
+
+  /**
+   * Starts the operator and its HTTP endpoints.
+   *
+   * @param client the client to use, or null to build one from the environment
+   */
+  public static OperatorMain start(
+      OperatorConfig config, KubernetesClient client, CollectorRegistry registry) throws Exception {
+    boolean ownsClient = client == null;
+    KubernetesClient c = ownsClient ? new KubernetesClientBuilder().build() : client;
+    DefaultExports.register(registry);
+    String identity = identity();
+    PrometheusMetrics metrics = new PrometheusMetrics(registry);
+    Operator operator =
+        new Operator(
+            o -> {
+              o.withKubernetesClient(c)
+                  .withCloseClientOnStop(false)
+                  .withMetrics(metrics)
+                  .withConcurrentReconciliationThreads(config.reconcileThreads())
+                  .withStopOnInformerErrorDuringStartup(false)
+                  .withCacheSyncTimeout(Duration.ofMinutes(2));
+              if (config.leaderElectionNamespace() != null) {
+                o.withLeaderElectionConfiguration(
+                    new LeaderElectionConfiguration(
+                        OperatorConfig.LEASE_NAME, config.leaderElectionNamespace(), identity));
+              }
+            });
+    ChatchatClusterReconciler reconciler =
+        new ChatchatClusterReconciler(c, new EventRecorder(c, identity));
+    operator.register(
+        reconciler,
+        o -> {
+          if (!config.watchNamespaces().isEmpty()) {
+            o.settingNamespaces(config.watchNamespaces());
+          }
+        });
+    RuntimeInfo info = operator.getRuntimeInfo();
+    HttpEndpoints http =
+        new HttpEndpoints(
+            config.httpBindAddress(),
+            config.httpPort(),
+            () -> null,
+            () -> {
+              if (!info.isStarted()) {
+                return "operator not started";
+              }
+              if (!info.allEventSourcesAreHealthy()) {
+                return "unhealthy event sources: " + info.unhealthyEventSources().keySet();
+              }
+              return null;
+            },
+            registry);
+    operator.start();
+    LOG.info(
+        "chatchat-operator started: watching {}, leader election {}, http on {}:{}, resource {}",
+        config.watchNamespaces().isEmpty() ? "all namespaces" : config.watchNamespaces(),
+        config.leaderElectionNamespace() == null ? "off" : "in " + config.leaderElectionNamespace(),
+        config.httpBindAddress(),
+        http.port(),
+        ChatchatCluster.class.getSimpleName());
+    return new OperatorMain(operator, http, c, ownsClient);
+  }
+
+  private static String identity() {
+    return Optional.ofNullable(System.getenv("HOSTNAME"))
+            .or(
+                () -> {
+                  try {
+                    return Optional.of(InetAddress.getLocalHost().getHostName());
+                  } catch (Exception e) {
+                    return Optional.empty();
+                  }
+                })
+            .orElse("chatchat-operator")
+        + "-"
+        + UUID.randomUUID().toString().substring(0, 8);
+  }
+
+  public int httpPort() {
+    return http.port();
+  }
+
+  @Override
+  public void close() {
+    try {
+      operator.stop();
+    } catch (RuntimeException e) {
+      LOG.warn("stopping the operator: {}", e.toString());
+    }
+    http.close();
+    if (ownsClient) {
+      client.close();
+    }
+  }
+}

@@ -1,0 +1,92 @@
+package io.chatchat.operator.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Max;
+import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.ValidationRule;
+
+/** Knowledge-base files (Chatchat's KB_ROOT_PATH) and retrieval settings (kb_settings.yaml). */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+@ValidationRule(
+    value = "self.chunkOverlap < self.chunkSize",
+    message = "knowledgeBase.chunkOverlap must be smaller than knowledgeBase.chunkSize")
+public class KnowledgeBaseSpec {
+
+  @JsonPropertyDescription(
+      "The volume holding uploaded documents (and FAISS/SQLite files), mounted by every Chatchat"
+          + " pod at KB_ROOT_PATH. It is kept when the cluster is deleted unless deletionPolicy is"
+          + " Delete.")
+  @Default("{}")
+  public Storage storage = new Storage();
+
+  @JsonPropertyDescription(
+      "Knowledge base used when a request names none (DEFAULT_KNOWLEDGE_BASE).")
+  @Default("samples")
+  @Pattern("^[^/\\\\\\s]{1,50}$")
+  public String defaultKnowledgeBase = "samples";
+
+  @JsonPropertyDescription("Length of one text chunk when documents are split (CHUNK_SIZE).")
+  @Default("750")
+  @Min(50)
+  @Max(100000)
+  public int chunkSize = 750;
+
+  @JsonPropertyDescription("Overlap of neighbouring chunks (OVERLAP_SIZE).")
+  @Default("150")
+  @Min(0)
+  @Max(100000)
+  public int chunkOverlap = 150;
+
+  @JsonPropertyDescription("Number of chunks retrieved per query (VECTOR_SEARCH_TOP_K).")
+  @Default("3")
+  @Min(1)
+  @Max(100)
+  public int topK = 3;
+
+  @JsonPropertyDescription(
+      "Relevance threshold from 0 to 2, lower is closer; 2 disables filtering (SCORE_THRESHOLD).")
+  @Default("2.0")
+  @Min(0)
+  @Max(2)
+  public double scoreThreshold = 2.0;
+
+  /** The knowledge-base PersistentVolumeClaim. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  @ValidationRule(
+      value = "self.accessMode == oldSelf.accessMode",
+      message =
+          "knowledgeBase.storage.accessMode cannot change: a claim's access mode is immutable."
+              + " Create a new cluster and copy the knowledge-base files.")
+  @ValidationRule(
+      value =
+          "has(self.storageClassName) == has(oldSelf.storageClassName) &&"
+              + " (!has(self.storageClassName) || self.storageClassName == oldSelf.storageClassName)",
+      message =
+          "knowledgeBase.storage.storageClassName cannot change: it is immutable on the claim.")
+  @ValidationRule(
+      value = "quantity(self.size).compareTo(quantity(oldSelf.size)) >= 0",
+      message = "knowledgeBase.storage.size cannot shrink; a claim can only grow.")
+  public static class Storage {
+    @JsonPropertyDescription("Requested size; it can grow later if the StorageClass allows it.")
+    @Default("10Gi")
+    @Pattern("^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$")
+    public String size = "10Gi";
+
+    @JsonPropertyDescription("StorageClass of the claim; the cluster default when unset.")
+    public String storageClassName;
+
+    @JsonPropertyDescription(
+        "ReadWriteMany (default) lets every API and WebUI pod mount the files. ReadWriteOnce is"
+            + " allowed only for a single Chatchat pod.")
+    @Default("ReadWriteMany")
+    public AccessMode accessMode = AccessMode.ReadWriteMany;
+  }
+
+  public enum AccessMode {
+    ReadWriteMany,
+    ReadWriteOnce
+  }
+}

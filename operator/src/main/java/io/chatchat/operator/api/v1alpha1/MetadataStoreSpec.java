@@ -1,0 +1,42 @@
+package io.chatchat.operator.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.ValidationRule;
+
+/** The SQL database for knowledge-base metadata (Chatchat's SQLALCHEMY_DATABASE_URI). */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+@ValidationRule(
+    value = "self.type != 'External' || has(self.external)",
+    message = "metadataStore.type External needs metadataStore.external.uriSecretRef")
+@ValidationRule(
+    value = "self.type == 'External' || !has(self.external)",
+    message = "metadataStore.external is only valid with type External")
+public class MetadataStoreSpec {
+
+  @JsonPropertyDescription(
+      "External: a MySQL or PostgreSQL database you run, shared by every pod. SQLite: a file on the"
+          + " knowledge-base volume, for a single Chatchat pod only (no WebUI, one API replica).")
+  @Required
+  public Type type;
+
+  @JsonPropertyDescription("Connection to an external database (type External).")
+  public External external;
+
+  public enum Type {
+    External,
+    SQLite
+  }
+
+  /** An external SQL database. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class External {
+    @JsonPropertyDescription(
+        "Secret key holding the SQLAlchemy URI, e.g. mysql+pymysql://user:pass@host:3306/chatchat"
+            + " (driver in the stock image) or postgresql://… (needs psycopg2 in the image). It"
+            + " reaches the pods as the SQLALCHEMY_DATABASE_URI environment variable.")
+    @Required
+    public SecretKeyRef uriSecretRef;
+  }
+}

@@ -1,0 +1,113 @@
+package io.chatchat.operator.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Max;
+import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.ValidationRule;
+
+/** The vector store (Chatchat's DEFAULT_VS_TYPE and kbs_config). */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+@ValidationRule(
+    value = "self.type != 'Elasticsearch' || has(self.elasticsearch)",
+    message = "vectorStore.type Elasticsearch needs vectorStore.elasticsearch")
+@ValidationRule(
+    value = "self.type != 'Milvus' || has(self.milvus)",
+    message = "vectorStore.type Milvus needs vectorStore.milvus")
+@ValidationRule(
+    value = "self.type != 'PGVector' || has(self.pgvector)",
+    message = "vectorStore.type PGVector needs vectorStore.pgvector")
+@ValidationRule(
+    value =
+        "(has(self.elasticsearch) ? 1 : 0) + (has(self.milvus) ? 1 : 0) + (has(self.pgvector) ? 1 :"
+            + " 0) <= 1 && (!has(self.elasticsearch) || self.type == 'Elasticsearch') &&"
+            + " (!has(self.milvus) || self.type == 'Milvus') && (!has(self.pgvector) || self.type =="
+            + " 'PGVector')",
+    message = "set only the vectorStore section that matches vectorStore.type")
+public class VectorStoreSpec {
+
+  @JsonPropertyDescription(
+      "Elasticsearch (client in the stock image), Milvus (needs pymilvus in the image), PGVector"
+          + " (needs psycopg2 and pgvector in the image) or FAISS (files inside a single pod: one"
+          + " API replica and no WebUI).")
+  @Required
+  public Type type;
+
+  @JsonPropertyDescription("An external Elasticsearch (type Elasticsearch).")
+  public Elasticsearch elasticsearch;
+
+  @JsonPropertyDescription("An external Milvus (type Milvus).")
+  public Milvus milvus;
+
+  @JsonPropertyDescription("An external PostgreSQL with the pgvector extension (type PGVector).")
+  public PgVector pgvector;
+
+  public enum Type {
+    Elasticsearch,
+    Milvus,
+    PGVector,
+    FAISS
+  }
+
+  /** An external Elasticsearch. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class Elasticsearch {
+    @JsonPropertyDescription("Host name of Elasticsearch, e.g. elasticsearch.search.svc.")
+    @Required
+    @Pattern("^[A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?$")
+    public String host;
+
+    @JsonPropertyDescription("Port of Elasticsearch.")
+    @Default("9200")
+    @Min(1)
+    @Max(65535)
+    public int port = 9200;
+
+    @JsonPropertyDescription("http or https.")
+    @Default("http")
+    public Scheme scheme = Scheme.http;
+
+    @JsonPropertyDescription("Secret with the user name and password, when security is on.")
+    public CredentialsRef credentials;
+  }
+
+  /** An external Milvus. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class Milvus {
+    @JsonPropertyDescription("Host name of Milvus, e.g. milvus.vectors.svc.")
+    @Required
+    @Pattern("^[A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?$")
+    public String host;
+
+    @JsonPropertyDescription("gRPC port of Milvus.")
+    @Default("19530")
+    @Min(1)
+    @Max(65535)
+    public int port = 19530;
+
+    @JsonPropertyDescription("Whether to connect with TLS.")
+    @Default("false")
+    public boolean secure = false;
+
+    @JsonPropertyDescription("Secret with the user name and password, when authentication is on.")
+    public CredentialsRef credentials;
+  }
+
+  /** An external PostgreSQL with pgvector. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class PgVector {
+    @JsonPropertyDescription(
+        "Secret key holding the connection URI, e.g. postgresql://user:pass@host:5432/vectors."
+            + " The database needs the vector extension.")
+    @Required
+    public SecretKeyRef connectionUriSecretRef;
+  }
+
+  public enum Scheme {
+    http,
+    https
+  }
+}

@@ -1,0 +1,53 @@
+package io.chatchat.operator.model;
+
+import io.chatchat.operator.api.v1alpha1.ChatchatCluster;
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServiceBuilder;
+import io.fabric8.kubernetes.api.model.apps.DeploymentStrategy;
+import io.fabric8.kubernetes.api.model.apps.DeploymentStrategyBuilder;
+
+/** Pieces the Chatchat Deployments and Services share. */
+final class Deployments {
+  private Deployments() {}
+
+  /**
+   * Surge one new pod before an old one goes, so ready endpoints never drop. A ReadWriteOnce
+   * knowledge-base volume cannot be mounted by the old and the new pod at once: Recreate.
+   */
+  static DeploymentStrategy strategy(ChatchatCluster cr) {
+    if (!ApiComponent.sharedVolume(cr)) {
+      return new DeploymentStrategyBuilder().withType("Recreate").build();
+    }
+    return new DeploymentStrategyBuilder()
+        .withType("RollingUpdate")
+        .withNewRollingUpdate()
+        .withMaxSurge(new IntOrString(1))
+        .withMaxUnavailable(new IntOrString(0))
+        .endRollingUpdate()
+        .build();
+  }
+
+  static Service service(
+      ChatchatCluster cr,
+      String name,
+      String component,
+      String portName,
+      int port,
+      boolean clientIpAffinity) {
+    return new ServiceBuilder()
+        .withMetadata(OwnerRefs.owned(cr, name, component))
+        .withNewSpec()
+        .withType("ClusterIP")
+        .withSelector(Labels.selector(cr, component))
+        .addNewPort()
+        .withName(portName)
+        .withPort(port)
+        .withTargetPort(new IntOrString(portName))
+        .withProtocol("TCP")
+        .endPort()
+        .withSessionAffinity(clientIpAffinity ? "ClientIP" : "None")
+        .endSpec()
+        .build();
+  }
+}

@@ -1,0 +1,73 @@
+package io.chatchat.operator.model;
+
+import io.chatchat.operator.api.v1alpha1.ChatchatCluster;
+import io.chatchat.operator.api.v1alpha1.Defaults;
+import io.fabric8.kubernetes.api.model.Probe;
+import io.fabric8.kubernetes.api.model.ProbeBuilder;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** The Chatchat WebUI tier: Streamlit (`chatchat start -w`) on port 8501, and its Service. */
+public final class WebUiComponent {
+  public static final String PORT_NAME = "http";
+
+  private WebUiComponent() {}
+
+  public static Deployment deployment(ChatchatCluster cr, String configHash) {
+    // The WebUI calls the API at API_SERVER.host; in its own pod that is the API Service.
+    Map<String, Object> apiServer = new LinkedHashMap<>();
+    apiServer.put("host", Names.serviceHost(cr, Names.api(cr)));
+    apiServer.put("port", Defaults.API_PORT);
+    apiServer.put("public_host", Names.serviceHost(cr, Names.api(cr)));
+    apiServer.put("public_port", Defaults.API_PORT);
+    ChatchatPodTemplate.Role role =
+        new ChatchatPodTemplate.Role(
+            Labels.COMPONENT_WEBUI,
+            "-w",
+            PORT_NAME,
+            Defaults.WEBUI_PORT,
+            cr.getSpec().webui.drainSeconds,
+            cr.getSpec().webui,
+            ChatchatPodTemplate.resources("250m", "512Mi", "2Gi"),
+            probe(5, 120),
+            probe(10, 3),
+            probe(20, 3),
+            List.of(ChatchatPodTemplate.env("API_SERVER", ChatchatSettings.json(apiServer))));
+    return new DeploymentBuilder()
+        .withMetadata(OwnerRefs.owned(cr, Names.webui(cr), Labels.COMPONENT_WEBUI))
+        .withNewSpec()
+        .withReplicas(cr.getSpec().webui.replicas)
+        .withNewSelector()
+        .withMatchLabels(Labels.selector(cr, Labels.COMPONENT_WEBUI))
+        .endSelector()
+        .withStrategy(Deployments.strategy(cr))
+        .withRevisionHistoryLimit(5)
+        .withProgressDeadlineSeconds(600)
+        .withTemplate(ChatchatPodTemplate.build(cr, role, configHash))
+        .endSpec()
+        .build();
+  }
+
+  /** Streamlit keeps sessions in the pod: the Service pins a client to one pod. */
+  public static Service service(ChatchatCluster cr) {
+    return Deployments.service(
+        cr, Names.webui(cr), Labels.COMPONENT_WEBUI, PORT_NAME, Defaults.WEBUI_PORT, true);
+  }
+
+  /** Streamlit's own health endpoint. */
+  private static Probe probe(int period, int failures) {
+    return new ProbeBuilder()
+        .withNewHttpGet()
+        .withPath("/_stcore/health")
+        .withNewPort(PORT_NAME)
+        .endHttpGet()
+        .withPeriodSeconds(period)
+        .withTimeoutSeconds(5)
+        .withFailureThreshold(failures)
+        .build();
+  }
+}

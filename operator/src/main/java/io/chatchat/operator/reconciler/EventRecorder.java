@@ -1,0 +1,64 @@
+package io.chatchat.operator.reconciler;
+
+import io.chatchat.operator.api.v1alpha1.ChatchatCluster;
+import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.EventBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.time.Instant;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Records core/v1 Events on a ChatchatCluster (kubectl describe shows them). Best effort. */
+public class EventRecorder {
+  private static final Logger LOG = LoggerFactory.getLogger(EventRecorder.class);
+  public static final String NORMAL = "Normal";
+  public static final String WARNING = "Warning";
+  static final String COMPONENT = "chatchat-operator";
+
+  private final KubernetesClient client;
+  private final String instance;
+
+  public EventRecorder(KubernetesClient client, String instance) {
+    this.client = client;
+    this.instance = instance;
+  }
+
+  public void record(ChatchatCluster cr, String type, String reason, String message) {
+    String now = Instant.now().toString();
+    String msg = message.length() > 1000 ? message.substring(0, 1000) + "…" : message;
+    Event event =
+        new EventBuilder()
+            .withNewMetadata()
+            .withGenerateName(cr.getMetadata().getName() + ".")
+            .withNamespace(cr.getMetadata().getNamespace())
+            .endMetadata()
+            .withNewInvolvedObject()
+            .withApiVersion(cr.getApiVersion())
+            .withKind(cr.getKind())
+            .withName(cr.getMetadata().getName())
+            .withNamespace(cr.getMetadata().getNamespace())
+            .withUid(cr.getMetadata().getUid())
+            .endInvolvedObject()
+            .withType(type)
+            .withReason(reason)
+            .withMessage(msg)
+            .withFirstTimestamp(now)
+            .withLastTimestamp(now)
+            .withCount(1)
+            .withNewSource()
+            .withComponent(COMPONENT)
+            .endSource()
+            .withReportingComponent(COMPONENT)
+            .withReportingInstance(instance)
+            .build();
+    try {
+      client.v1().events().inNamespace(cr.getMetadata().getNamespace()).resource(event).create();
+    } catch (RuntimeException e) {
+      LOG.warn(
+          "could not record event {} on {}: {}",
+          reason,
+          cr.getMetadata().getName(),
+          e.getMessage());
+    }
+  }
+}

@@ -1,0 +1,70 @@
+package io.chatchat.operator.status;
+
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.ConditionBuilder;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/** Condition types and a helper that keeps lastTransitionTime stable across reconciliations. */
+public final class Conditions {
+  public static final String READY = "Ready";
+  public static final String PROGRESSING = "Progressing";
+  public static final String DEGRADED = "Degraded";
+  public static final String CONFIG_VALID = "ConfigValid";
+  public static final String API_READY = "ApiReady";
+  public static final String WEBUI_READY = "WebUIReady";
+
+  public static final String TRUE = "True";
+  public static final String FALSE = "False";
+
+  private Conditions() {}
+
+  /** Sets a condition in {@code next}, keeping the transition time of {@code previous}. */
+  public static void set(
+      List<Condition> previous,
+      List<Condition> next,
+      String type,
+      boolean status,
+      String reason,
+      String message,
+      long generation,
+      Instant now) {
+    String s = status ? TRUE : FALSE;
+    Condition old = find(previous, type);
+    String since =
+        old != null && s.equals(old.getStatus()) ? old.getLastTransitionTime() : now.toString();
+    next.removeIf(c -> c.getType().equals(type));
+    next.add(
+        new ConditionBuilder()
+            .withType(type)
+            .withStatus(s)
+            .withReason(reason)
+            .withMessage(message)
+            .withObservedGeneration(generation)
+            .withLastTransitionTime(since)
+            .build());
+  }
+
+  public static Condition find(List<Condition> conditions, String type) {
+    if (conditions == null) {
+      return null;
+    }
+    for (Condition c : conditions) {
+      if (Objects.equals(c.getType(), type)) {
+        return c;
+      }
+    }
+    return null;
+  }
+
+  public static boolean isTrue(List<Condition> conditions, String type) {
+    Condition c = find(conditions, type);
+    return c != null && TRUE.equals(c.getStatus());
+  }
+
+  static List<Condition> copy(List<Condition> conditions) {
+    return conditions == null ? new ArrayList<>() : new ArrayList<>(conditions);
+  }
+}

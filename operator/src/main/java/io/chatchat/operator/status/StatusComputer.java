@@ -1,0 +1,282 @@
+package io.chatchat.operator.status;
+
+import io.chatchat.operator.api.v1alpha1.ChatchatCluster;
+import io.chatchat.operator.api.v1alpha1.ChatchatClusterStatus;
+import io.chatchat.operator.api.v1alpha1.ChatchatClusterStatus.ComponentStatus;
+import io.chatchat.operator.api.v1alpha1.ChatchatClusterStatus.Phase;
+import io.chatchat.operator.api.v1alpha1.Defaults;
+import io.chatchat.operator.model.Labels;
+import io.chatchat.operator.model.Names;
+import io.chatchat.operator.validation.SpecValidator.Problem;
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.DeploymentCondition;
+import io.fabric8.kubernetes.api.model.apps.DeploymentStatus;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.stream.Collectors;
+
+/** Derives a ChatchatCluster's status from what the operator observed. Pure. */
+public final class StatusComputer {
+  private StatusComputer() {}
+
+  /** What one component's Deployment says. */
+  record Rollout(
+      int desired,
+      int replicas,
+      int ready,
+      int updated,
+      boolean observed,
+      boolean deadlineExceeded,
+      String deadlineMessage,
+      boolean newReplicaSetAvailable) {
+
+    boolean complete() {
+      return observed && updated == desired && replicas == desired && ready == desired;
+    }
+
+    /**
+     * The Deployment still moves towards the current template. Once its new ReplicaSet was fully
+     * available (reason NewReplicaSetAvailable), a shortfall is degradation, not progress.
+     */
+    boolean rollingOut() {
+      return !observed
+          || updated < desired
+          || replicas > desired
+          || (!newReplicaSetAvailable && ready < desired && !deadlineExceeded);
+    }
+
+    String readyText() {
+      return ready + "/" + desired;
+    }
+
+    static Rollout of(Deployment d, int desired) {
+      if (d == null) {
+        return new Rollout(desired, 0, 0, 0, false, false, null, false);
+      }
+      DeploymentStatus s = d.getStatus();
+      if (s == null) {
+        return new Rollout(desired, 0, 0, 0, false, false, null, false);
+      }
+      boolean observed =
+          s.getObservedGeneration() != null
+              && s.getObservedGeneration() >= d.getMetadata().getGeneration()
+              && Objects.equals(d.getSpec().getReplicas(), desired);
+      DeploymentCondition progressing =
+          s.getConditions() == null
+              ? null
+              : s.getConditions().stream()
+                  .filter(c -> "Progressing".equals(c.getType()))
+                  .findFirst()
+                  .orElse(null);
+      boolean exceeded =
+          progressing != null
+              && "False".equals(progressing.getStatus())
+              && "ProgressDeadlineExceeded".equals(progressing.getReason());
+      return new Rollout(
+          desired,
+          nz(s.getReplicas()),
+          nz(s.getReadyReplicas()),
+          nz(s.getUpdatedReplicas()),
+          observed,
+          exceeded,
+          exceeded ? progressing.getMessage() : null,
+          progressing != null && "NewReplicaSetAvailable".equals(progressing.getReason()));
+    }
+
+    private static int nz(Integer i) {
+      return i == null ? 0 : i;
+    }
+  }
+
+  /**
+   * @param problems what validation found; non-empty means nothing was applied this time
+   * @param api the API Deployment as observed (null when it does not exist)
+   * @param webui the WebUI Deployment as observed (null when it does not exist or is disabled)
+   */
+  public static ChatchatClusterStatus compute(
+      ChatchatCluster cr, List<Problem> problems, Deployment api, Deployment webui, Instant now) {
+    ChatchatClusterStatus previous = cr.getStatus();
+    List<Condition> prev = previous == null ? List.of() : previous.conditions;
+    List<Condition> next = Conditions.copy(prev);
+    long gen = cr.getMetadata().getGeneration() == null ? 0 : cr.getMetadata().getGeneration();
+
+    ChatchatClusterStatus st = new ChatchatClusterStatus();
+    st.observedGeneration = gen;
+    st.url = "http://" + Names.serviceHost(cr, Names.api(cr)) + ":" + Defaults.API_PORT;
+    st.apiSelector = Labels.selectorString(cr, Labels.COMPONENT_API);
+
+    boolean valid = problems.isEmpty();
+    if (valid) {
+      Conditions.set(
+          prev, next, Conditions.CONFIG_VALID, true, "Valid", "The spec is valid", gen, now);
+    } else {
+      Conditions.set(
+          prev,
+          next,
+          Conditions.CONFIG_VALID,
+          false,
+          problems.get(0).reason(),
+          problems.stream().map(Problem::message).collect(Collectors.joining("; ")),
+          gen,
+          now);
+    }
+
+    List<String> notReady = new ArrayList<>();
+    List<String> rolling = new ArrayList<>();
+    List<String> degraded = new ArrayList<>();
+
+    Rollout apiRollout = Rollout.of(api, cr.getSpec().api.replicas);
+    component(
+        prev, next, Conditions.API_READY, "API", apiRollout, gen, now, notReady, rolling, degraded);
+    st.components.put(Labels.COMPONENT_API, componentStatus(apiRollout));
+    st.apiReady = apiRollout.readyText();
+    st.apiReplicas = apiRollout.replicas();
+
+    if (cr.getSpec().webui.enabled) {
+      Rollout webuiRollout = Rollout.of(webui, cr.getSpec().webui.replicas);
+      component(
+          prev,
+          next,
+          Conditions.WEBUI_READY,
+          "WebUI",
+          webuiRollout,
+          gen,
+          now,
+          notReady,
+          rolling,
+          degraded);
+      st.components.put(Labels.COMPONENT_WEBUI, componentStatus(webuiRollout));
+      st.webuiUrl = "http://" + Names.serviceHost(cr, Names.webui(cr)) + ":" + Defaults.WEBUI_PORT;
+    } else {
+      next.removeIf(c -> c.getType().equals(Conditions.WEBUI_READY));
+    }
+
+    boolean ready = valid && notReady.isEmpty();
+    if (ready) {
+      Conditions.set(
+          prev, next, Conditions.READY, true, "AllComponentsReady", "All ready", gen, now);
+    } else {
+      String why =
+          !valid
+              ? "The spec cannot be applied: see ConfigValid"
+              : "Not ready: " + String.join(", ", notReady);
+      Conditions.set(
+          prev,
+          next,
+          Conditions.READY,
+          false,
+          valid ? "ComponentsNotReady" : "ConfigInvalid",
+          why,
+          gen,
+          now);
+    }
+    if (!rolling.isEmpty() && valid) {
+      Conditions.set(
+          prev,
+          next,
+          Conditions.PROGRESSING,
+          true,
+          "RollingOut",
+          "Rolling out: " + String.join(", ", rolling),
+          gen,
+          now);
+    } else {
+      Conditions.set(
+          prev,
+          next,
+          Conditions.PROGRESSING,
+          false,
+          valid ? "Complete" : "ConfigInvalid",
+          valid ? "Every component runs the current spec" : "Waiting for a valid spec",
+          gen,
+          now);
+    }
+    if (!degraded.isEmpty()) {
+      Conditions.set(
+          prev,
+          next,
+          Conditions.DEGRADED,
+          true,
+          "ComponentsUnavailable",
+          String.join("; ", degraded),
+          gen,
+          now);
+    } else {
+      Conditions.set(
+          prev,
+          next,
+          Conditions.DEGRADED,
+          false,
+          "AsExpected",
+          "No component is degraded",
+          gen,
+          now);
+    }
+    st.conditions = next;
+
+    if (!valid) {
+      st.phase = Phase.Invalid;
+    } else if (ready) {
+      st.phase = Phase.Ready;
+    } else if (!degraded.isEmpty()) {
+      st.phase = Phase.Degraded;
+    } else if (previous != null && previous.phase != null && previous.phase != Phase.Pending) {
+      st.phase = Phase.Progressing;
+    } else {
+      st.phase = api == null || apiRollout.ready() == 0 ? Phase.Pending : Phase.Progressing;
+    }
+    // The version a user gets answers from: the API tier's image once it has fully rolled out.
+    st.version =
+        apiRollout.complete()
+            ? Labels.imageTag(cr.getSpec().image)
+            : (previous == null ? null : previous.version);
+    return st;
+  }
+
+  private static void component(
+      List<Condition> prev,
+      List<Condition> next,
+      String type,
+      String label,
+      Rollout r,
+      long gen,
+      Instant now,
+      List<String> notReady,
+      List<String> rolling,
+      List<String> degraded) {
+    boolean ok = r.complete();
+    String msg = label + ": " + r.readyText() + " pods ready, " + r.updated() + " up to date";
+    Conditions.set(
+        prev,
+        next,
+        type,
+        ok,
+        ok ? "AllReplicasReady" : (r.rollingOut() ? "RollingOut" : "ReplicasNotReady"),
+        msg,
+        gen,
+        now);
+    if (!ok) {
+      notReady.add(label + " " + r.readyText());
+    }
+    if (r.rollingOut()) {
+      rolling.add(label);
+    }
+    if (r.deadlineExceeded()) {
+      degraded.add(label + ": " + r.deadlineMessage());
+    } else if (!r.rollingOut() && r.ready() < r.desired() && r.observed()) {
+      degraded.add(label + ": only " + r.readyText() + " pods ready");
+    }
+  }
+
+  private static ComponentStatus componentStatus(Rollout r) {
+    ComponentStatus c = new ComponentStatus();
+    c.desiredReplicas = r.desired();
+    c.replicas = r.replicas();
+    c.readyReplicas = r.ready();
+    c.updatedReplicas = r.updated();
+    return c;
+  }
+}
