@@ -7,6 +7,7 @@
 #   local-cluster.sh down        stop it and delete its state
 #   local-cluster.sh status      say whether it runs
 #   local-cluster.sh kubeconfig  print the kubeconfig path
+#   local-cluster.sh kubectl-path print the path of the cluster's kubectl
 #   local-cluster.sh pv-pool N   make sure N unbound PersistentVolumes are available
 #
 # CHATCHAT_CLUSTER_NAME (default chatchat) names the cluster; several can run side by side.
@@ -91,6 +92,9 @@ case "${1:-up}" in
     ;;
   kubeconfig)
     echo "$kubeconfig"
+    ;;
+  kubectl-path)
+    echo "$bin/kubectl"
     ;;
   pv-pool)
     pv_pool "${2:?count}"

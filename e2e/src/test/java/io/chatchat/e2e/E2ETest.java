@@ -1,0 +1,121 @@
+package io.chatchat.e2e;
+
+import static org.awaitility.Awaitility.await;
+
+import io.chatchat.operator.api.v1alpha1.ChatchatCluster;
+import io.chatchat.operator.api.v1alpha1.ChatchatClusterStatus;
+import io.chatchat.operator.status.Conditions;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.Resource;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.UUID;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.TestInfo;
+
+/** Base of the end-to-end tests: the shared local cluster and a fresh namespace per test. */
+abstract class E2ETest {
+  static final Duration TIMEOUT = Duration.ofSeconds(90);
+
+  protected LocalCluster cluster;
+  protected KubernetesClient client;
+  protected String ns;
+
+  @BeforeEach
+  void createNamespace(TestInfo info) {
+    cluster = LocalCluster.get();
+    client = cluster.client;
+    cluster.ensureVolumes(10);
+    String method = info.getTestMethod().map(m -> m.getName()).orElse("test");
+    String slug =
+        method
+            .replaceAll("([a-z])([A-Z])", "$1-$2")
+            .toLowerCase(Locale.ROOT)
+            .replaceAll("[^a-z0-9]+", "-");
+    ns =
+        ("e2e-" + slug.substring(0, Math.min(30, slug.length()))).replaceAll("-+$", "")
+            + "-"
+            + UUID.randomUUID().toString().substring(0, 5);
+    client
+        .namespaces()
+        .resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build())
+        .create();
+  }
+
+  @AfterEach
+  void deleteNamespace() {
+    if (client != null && ns != null) {
+      client.namespaces().withName(ns).delete();
+    }
+  }
+
+  /** Creates every object of a YAML file (an example, or a test's own) in the test namespace. */
+  protected List<HasMetadata> applyFile(Path file) throws IOException {
+    try (InputStream in = Files.newInputStream(file)) {
+      List<HasMetadata> items = client.load(in).items();
+      for (HasMetadata o : items) {
+        o.getMetadata().setNamespace(ns);
+        client.resource(o).inNamespace(ns).create();
+      }
+      return items;
+    }
+  }
+
+  protected Resource<ChatchatCluster> cr(String name) {
+    return client.resources(ChatchatCluster.class).inNamespace(ns).withName(name);
+  }
+
+  /** Waits until the cluster's status satisfies a condition and returns it. */
+  protected ChatchatCluster awaitStatus(String name, Predicate<ChatchatCluster> ok) {
+    await()
+        .atMost(TIMEOUT)
+        .pollInterval(Duration.ofMillis(250))
+        .until(
+            () -> {
+              ChatchatCluster c = cr(name).get();
+              return c != null && c.getStatus() != null && ok.test(c);
+            });
+    return cr(name).get();
+  }
+
+  /** Ready for the current generation. */
+  protected ChatchatCluster awaitReady(String name) {
+    return awaitStatus(name, E2ETest::readyForGeneration);
+  }
+
+  static boolean readyForGeneration(ChatchatCluster c) {
+    ChatchatClusterStatus s = c.getStatus();
+    return s.phase == ChatchatClusterStatus.Phase.Ready
+        && Conditions.isTrue(s.conditions, Conditions.READY)
+        && c.getMetadata().getGeneration().equals(s.observedGeneration);
+  }
+
+  protected Deployment deployment(String name) {
+    return client.apps().deployments().inNamespace(ns).withName(name).get();
+  }
+
+  protected List<Pod> pods(String component, String instance) {
+    return client
+        .pods()
+        .inNamespace(ns)
+        .withLabel("app.kubernetes.io/instance", instance)
+        .withLabel("app.kubernetes.io/component", component)
+        .list()
+        .getItems();
+  }
+
+  protected static Path example(String file) {
+    return LocalCluster.REPO.resolve("examples").resolve(file);
+  }
+}

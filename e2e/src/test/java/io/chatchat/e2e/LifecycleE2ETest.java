@@ -1,0 +1,175 @@
+package io.chatchat.e2e;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.chatchat.operator.api.v1alpha1.ChatchatCluster;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import java.util.List;
+import java.util.Objects;
+import org.junit.jupiter.api.Test;
+
+/** Changes, drift and scaling on a running cluster. */
+class LifecycleE2ETest extends E2ETest {
+  static final String HASH = "chatchat.io/config-hash";
+
+  private String hash(Deployment d) {
+    return d.getSpec().getTemplate().getMetadata().getAnnotations().get(HASH);
+  }
+
+  @Test
+  void changingASettingUpdatesTheConfigMapAndRollsThePods() throws Exception {
+    applyFile(example("multi-replica.yaml"));
+    awaitReady("team-kb");
+    String before = hash(deployment("team-kb-api"));
+    List<String> oldPods =
+        pods("api", "team-kb").stream().map(p -> p.getMetadata().getName()).toList();
+
+    cr("team-kb")
+        .edit(
+            c -> {
+              c.getSpec().knowledgeBase.topK = 8;
+              return c;
+            });
+
+    await()
+        .atMost(TIMEOUT)
+        .until(
+            () ->
+                client
+                    .configMaps()
+                    .inNamespace(ns)
+                    .withName("team-kb-settings")
+                    .get()
+                    .getData()
+                    .get("kb_settings.yaml")
+                    .contains("VECTOR_SEARCH_TOP_K: 8"));
+    String after = hash(deployment("team-kb-api"));
+    assertNotEquals(before, after, "the pod template's config hash changes with the settings");
+    assertEquals(after, hash(deployment("team-kb-webui")));
+
+    // Every API pod is replaced by one carrying the new hash, and the cluster is Ready again.
+    await()
+        .atMost(TIMEOUT)
+        .until(
+            () -> {
+              List<Pod> pods = pods("api", "team-kb");
+              return pods.size() == 3
+                  && pods.stream()
+                      .allMatch(
+                          p ->
+                              after.equals(p.getMetadata().getAnnotations().get(HASH))
+                                  && p.getMetadata().getDeletionTimestamp() == null);
+            });
+    assertTrue(
+        pods("api", "team-kb").stream()
+            .noneMatch(p -> oldPods.contains(p.getMetadata().getName())));
+    ChatchatCluster ready = awaitReady("team-kb");
+    assertEquals("3/3", ready.getStatus().apiReady);
+  }
+
+  @Test
+  void deletedChildrenAreRecreated() throws Exception {
+    applyFile(example("quickstart.yaml"));
+    awaitReady("quickstart");
+    String uid = deployment("quickstart-api").getMetadata().getUid();
+
+    client.apps().deployments().inNamespace(ns).withName("quickstart-api").delete();
+    client.services().inNamespace(ns).withName("quickstart-webui").delete();
+    client.configMaps().inNamespace(ns).withName("quickstart-settings").delete();
+
+    await()
+        .atMost(TIMEOUT)
+        .until(
+            () -> {
+              Deployment d = deployment("quickstart-api");
+              return d != null
+                  && !uid.equals(d.getMetadata().getUid())
+                  && client.services().inNamespace(ns).withName("quickstart-webui").get() != null
+                  && client.configMaps().inNamespace(ns).withName("quickstart-settings").get()
+                      != null;
+            });
+    awaitReady("quickstart");
+  }
+
+  @Test
+  void editedChildrenAreRestored() throws Exception {
+    applyFile(example("quickstart.yaml"));
+    awaitReady("quickstart");
+
+    // Someone edits the operator's objects with another client.
+    client
+        .apps()
+        .deployments()
+        .inNamespace(ns)
+        .withName("quickstart-api")
+        .edit(
+            d -> {
+              d.getSpec()
+                  .getTemplate()
+                  .getSpec()
+                  .getContainers()
+                  .get(0)
+                  .setImage("example.invalid/rogue:1");
+              d.getSpec().setReplicas(5);
+              return d;
+            });
+    client
+        .configMaps()
+        .inNamespace(ns)
+        .withName("quickstart-settings")
+        .edit(
+            cm -> {
+              cm.getData().put("kb_settings.yaml", "DEFAULT_VS_TYPE: faiss\n");
+              return cm;
+            });
+
+    await()
+        .atMost(TIMEOUT)
+        .until(
+            () -> {
+              Deployment d = deployment("quickstart-api");
+              ConfigMap cm =
+                  client.configMaps().inNamespace(ns).withName("quickstart-settings").get();
+              return d.getSpec().getReplicas() == 1
+                  && d.getSpec()
+                      .getTemplate()
+                      .getSpec()
+                      .getContainers()
+                      .get(0)
+                      .getImage()
+                      .equals("chatimage/chatchat:0.3.1.3-717e03e-20241109")
+                  && cm.getData().get("kb_settings.yaml").contains("DEFAULT_VS_TYPE: es");
+            });
+    awaitReady("quickstart");
+  }
+
+  @Test
+  void kubectlScaleChangesTheApiReplicas() throws Exception {
+    applyFile(example("quickstart.yaml"));
+    awaitReady("quickstart");
+    // The quick start uses a ReadWriteMany volume, so more API replicas are allowed.
+    String out = cluster.kubectl("scale", "chatchatcluster/quickstart", "--replicas=3", "-n", ns);
+    assertTrue(out.contains("scaled"), out);
+
+    ChatchatCluster c =
+        awaitStatus(
+            "quickstart",
+            x -> readyForGeneration(x) && Objects.equals(x.getStatus().apiReplicas, 3));
+    assertEquals(3, c.getSpec().api.replicas);
+    assertEquals("3/3", c.getStatus().apiReady);
+    assertEquals(3, deployment("quickstart-api").getSpec().getReplicas());
+    String scale =
+        cluster.kubectl(
+            "get",
+            "--raw",
+            "/apis/chatchat.io/v1alpha1/namespaces/" + ns + "/chatchatclusters/quickstart/scale");
+    assertTrue(
+        scale.contains("\"replicas\":3") && scale.contains("app.kubernetes.io/component=api"),
+        scale);
+  }
+}

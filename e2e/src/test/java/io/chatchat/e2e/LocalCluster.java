@@ -1,0 +1,199 @@
+package io.chatchat.e2e;
+
+import io.chatchat.operator.OperatorConfig;
+import io.chatchat.operator.OperatorMain;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.prometheus.client.CollectorRegistry;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The real local control plane (kube-apiserver, kube-controller-manager, kube-scheduler, etcd and
+ * kwok) that every end-to-end test runs against, started once per JVM by the same script as the
+ * quick start (building the binaries on first use), plus the operator running in this JVM.
+ *
+ * <p>The cluster is stopped when the JVM exits unless CHATCHAT_E2E_KEEP_CLUSTER=true (handy for
+ * repeated local runs; CI always stops it).
+ */
+public final class LocalCluster {
+  public static final String CLUSTER_NAME = "chatchat-e2e";
+  public static final Path REPO =
+      Path.of(System.getProperty("chatchat.repoRoot", "..")).toAbsolutePath().normalize();
+  private static final Path SCRIPT = REPO.resolve("e2e/scripts/local-cluster.sh");
+  public static final Path CRD = REPO.resolve("crds/chatchatclusters.chatchat.io-v1.yml");
+
+  private static LocalCluster instance;
+
+  public final Path kubeconfig;
+  public final KubernetesClient client;
+  private final Path kubectl;
+  private OperatorMain operator;
+
+  private LocalCluster(Path kubeconfig) throws IOException {
+    this.kubeconfig = kubeconfig;
+    this.client =
+        new KubernetesClientBuilder()
+            .withConfig(Config.fromKubeconfig(Files.readString(kubeconfig)))
+            .build();
+    this.kubectl = Path.of(script("kubectl-path").trim());
+  }
+
+  /** The cluster, started (and the operator with it) on first use. */
+  public static synchronized LocalCluster get() {
+    if (instance == null) {
+      try {
+        String out = script("up");
+        String[] lines = out.trim().split("\n");
+        instance = new LocalCluster(Path.of(lines[lines.length - 1].trim()));
+        instance.installCrd();
+        instance.startOperator();
+        Runtime.getRuntime().addShutdownHook(new Thread(instance::shutdown, "local-cluster-stop"));
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+    return instance;
+  }
+
+  private void installCrd() throws IOException {
+    try (InputStream in = Files.newInputStream(CRD)) {
+      for (HasMetadata o : client.load(in).items()) {
+        client.resource(o).fieldManager("e2e").forceConflicts().serverSideApply();
+      }
+    }
+    client
+        .apiextensions()
+        .v1()
+        .customResourceDefinitions()
+        .withName("chatchatclusters.chatchat.io")
+        .waitUntilCondition(LocalCluster::established, 60, TimeUnit.SECONDS);
+  }
+
+  private static boolean established(CustomResourceDefinition crd) {
+    return crd != null
+        && crd.getStatus() != null
+        && crd.getStatus().getConditions().stream()
+            .anyMatch(c -> "Established".equals(c.getType()) && "True".equals(c.getStatus()));
+  }
+
+  /** (Re)starts the in-process operator, as a fresh process would. */
+  public synchronized void startOperator() {
+    try {
+      operator =
+          OperatorMain.start(
+              new OperatorConfig(Set.of(), "127.0.0.1", 0, null, 4),
+              client,
+              new CollectorRegistry(true));
+    } catch (Exception e) {
+      throw new IllegalStateException("operator did not start", e);
+    }
+  }
+
+  public synchronized void stopOperator() {
+    if (operator != null) {
+      operator.close();
+      operator = null;
+    }
+  }
+
+  /** Port of the operator's /healthz, /readyz and /metrics server (on 127.0.0.1). */
+  public synchronized int operatorHttpPort() {
+    return operator.httpPort();
+  }
+
+  /** Makes sure enough unbound PersistentVolumes exist for the claims a test creates. */
+  public void ensureVolumes(int available) {
+    script("pv-pool", String.valueOf(available));
+  }
+
+  /** Runs the cluster's kubectl against it and returns its standard output. */
+  public String kubectl(String... args) {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(kubectl.toString());
+    cmd.add("--kubeconfig");
+    cmd.add(kubeconfig.toString());
+    cmd.addAll(List.of(args));
+    return run(cmd, Map.of(), false);
+  }
+
+  private void shutdown() {
+    stopOperator();
+    client.close();
+    if (!"true".equals(System.getenv("CHATCHAT_E2E_KEEP_CLUSTER"))) {
+      script("down");
+    }
+  }
+
+  private static String script(String... args) {
+    List<String> cmd = new ArrayList<>();
+    cmd.add("bash");
+    cmd.add(SCRIPT.toString());
+    cmd.addAll(List.of(args));
+    return run(cmd, Map.of("CHATCHAT_CLUSTER_NAME", CLUSTER_NAME), true);
+  }
+
+  /** Runs a command; its standard error goes to the test output so progress shows. */
+  private static String run(List<String> cmd, Map<String, String> env, boolean showErr) {
+    try {
+      ProcessBuilder pb = new ProcessBuilder(cmd);
+      pb.environment().putAll(env);
+      pb.redirectError(showErr ? ProcessBuilder.Redirect.INHERIT : ProcessBuilder.Redirect.PIPE);
+      Process p = pb.start();
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      Thread errReader = null;
+      ByteArrayOutputStream err = new ByteArrayOutputStream();
+      if (!showErr) {
+        errReader =
+            new Thread(
+                () -> {
+                  try {
+                    p.getErrorStream().transferTo(err);
+                  } catch (IOException ignored) {
+                    // the process ended
+                  }
+                });
+        errReader.start();
+      }
+      p.getInputStream().transferTo(out);
+      if (!p.waitFor(Duration.ofMinutes(60).toSeconds(), TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+        throw new IllegalStateException("timed out: " + cmd);
+      }
+      if (errReader != null) {
+        errReader.join();
+      }
+      String stdout = out.toString(StandardCharsets.UTF_8);
+      if (p.exitValue() != 0) {
+        throw new IllegalStateException(
+            "command failed ("
+                + p.exitValue()
+                + "): "
+                + String.join(" ", cmd)
+                + "\n"
+                + stdout
+                + err.toString(StandardCharsets.UTF_8));
+      }
+      return stdout;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+}
