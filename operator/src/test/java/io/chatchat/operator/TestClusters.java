@@ -1,0 +1,65 @@
+package io.chatchat.operator;
+
+import io.chatchat.operator.api.v1alpha1.ChatchatCluster;
+import io.chatchat.operator.api.v1alpha1.ChatchatClusterSpec;
+import io.chatchat.operator.api.v1alpha1.CredentialsRef;
+import io.chatchat.operator.api.v1alpha1.EmbeddingSpec;
+import io.chatchat.operator.api.v1alpha1.LlmSpec;
+import io.chatchat.operator.api.v1alpha1.MetadataStoreSpec;
+import io.chatchat.operator.api.v1alpha1.SecretKeyRef;
+import io.chatchat.operator.api.v1alpha1.VectorStoreSpec;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import java.util.List;
+
+/** ChatchatClusters for unit tests. */
+public final class TestClusters {
+  private TestClusters() {}
+
+  /** External MySQL (Secret db/uri) and Elasticsearch, API and WebUI, no API keys. */
+  public static ChatchatCluster external() {
+    ChatchatCluster c = new ChatchatCluster();
+    c.setMetadata(
+        new ObjectMetaBuilder()
+            .withName("demo")
+            .withNamespace("team")
+            .withUid("0b1c-uid")
+            .withGeneration(1L)
+            .build());
+    ChatchatClusterSpec s = new ChatchatClusterSpec();
+    s.metadataStore = new MetadataStoreSpec();
+    s.metadataStore.type = MetadataStoreSpec.Type.External;
+    s.metadataStore.external = new MetadataStoreSpec.External();
+    s.metadataStore.external.uriSecretRef = new SecretKeyRef("db", "uri");
+    s.vectorStore = new VectorStoreSpec();
+    s.vectorStore.type = VectorStoreSpec.Type.Elasticsearch;
+    s.vectorStore.elasticsearch = new VectorStoreSpec.Elasticsearch();
+    s.vectorStore.elasticsearch.host = "es.search.svc";
+    s.llm = new LlmSpec();
+    s.llm.external = new LlmSpec.External();
+    s.llm.external.baseUrl = "http://vllm.models.svc:8000/v1";
+    s.llm.external.models = List.of("qwen2.5-7b", "qwen2.5-72b");
+    s.embedding = new EmbeddingSpec();
+    s.embedding.external = new EmbeddingSpec.External();
+    s.embedding.external.baseUrl = "http://tei.models.svc/v1";
+    s.embedding.external.model = "bge-m3";
+    c.setSpec(s);
+    return c;
+  }
+
+  /** A single pod on SQLite and FAISS, no WebUI. */
+  public static ChatchatCluster singlePod() {
+    ChatchatCluster c = external();
+    c.getSpec().metadataStore.type = MetadataStoreSpec.Type.SQLite;
+    c.getSpec().metadataStore.external = null;
+    c.getSpec().vectorStore.type = VectorStoreSpec.Type.FAISS;
+    c.getSpec().vectorStore.elasticsearch = null;
+    c.getSpec().webui.enabled = false;
+    return c;
+  }
+
+  public static CredentialsRef credentials(String secret) {
+    CredentialsRef r = new CredentialsRef();
+    r.secretName = secret;
+    return r;
+  }
+}
