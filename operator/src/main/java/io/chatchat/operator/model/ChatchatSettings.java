@@ -164,9 +164,11 @@ public final class ChatchatSettings {
           kbs.put("milvus", mv);
           kbs.put(
               "milvus_kwargs",
-              Map.of(
-                  "search_params", Map.of("metric_type", "L2"),
-                  "index_params", orderedMap("metric_type", "L2", "index_type", "HNSW")));
+              orderedMap(
+                  "search_params",
+                  orderedMap("metric_type", "L2"),
+                  "index_params",
+                  orderedMap("metric_type", "L2", "index_type", "HNSW")));
           break;
         }
       case PGVector:
