@@ -5,49 +5,26 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 
 import io.chatchat.operator.api.v1alpha1.ChatchatCluster;
 import io.chatchat.operator.api.v1alpha1.ChatchatClusterSpec.DeletionPolicy;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /** Deleting a ChatchatCluster: the control plane's garbage collector removes its children. */
 class GarbageCollectionE2ETest extends E2ETest {
 
   private boolean childrenGone(String name) {
-    return client
-            .apps()
-            .deployments()
-            .inNamespace(ns)
-            .withLabel("app.kubernetes.io/instance", name)
-            .list()
-            .getItems()
-            .isEmpty()
-        && client
-            .apps()
-            .replicaSets()
-            .inNamespace(ns)
-            .withLabel("app.kubernetes.io/instance", name)
-            .list()
-            .getItems()
-            .isEmpty()
-        && client
-            .pods()
-            .inNamespace(ns)
-            .withLabel("app.kubernetes.io/instance", name)
-            .list()
-            .getItems()
-            .isEmpty()
-        && client
-            .services()
-            .inNamespace(ns)
-            .withLabel("app.kubernetes.io/instance", name)
-            .list()
-            .getItems()
-            .isEmpty()
-        && client
-            .configMaps()
-            .inNamespace(ns)
-            .withLabel("app.kubernetes.io/instance", name)
-            .list()
-            .getItems()
-            .isEmpty();
+    return Stream.of(
+            client.apps().deployments(),
+            client.apps().replicaSets(),
+            client.pods(),
+            client.services(),
+            client.configMaps())
+        .allMatch(
+            kind ->
+                kind.inNamespace(ns)
+                    .withLabel("app.kubernetes.io/instance", name)
+                    .list()
+                    .getItems()
+                    .isEmpty());
   }
 
   @Test

@@ -46,5 +46,38 @@ class OperatorEndpointsE2ETest extends E2ETest {
             "chatchat_operator_events_received_total{controller=\"chatchatcluster\",}"),
         metrics);
     assertTrue(metrics.contains("jvm_memory_bytes_used"), "JVM metrics are exported");
+    assertTrue(sum(metrics, "chatchat_operator_applies_total{kind=\"Deployment\",}") >= 2);
+  }
+
+  @Test
+  void steadyStateReconciliationsSendNoApplies() throws Exception {
+    applyFile(example("quickstart.yaml"));
+    awaitReady("quickstart");
+    await().pollDelay(java.time.Duration.ofSeconds(2)).atMost(TIMEOUT).until(() -> true);
+    String before = get("/metrics").body();
+    double applies = sum(before, "chatchat_operator_applies_total{");
+    double reconciles = sum(before, "chatchat_operator_reconciliations_total{");
+
+    // A pod goes away: the Deployment's status changes twice and the cluster is reconciled, but
+    // every object already is as desired.
+    client.pods().inNamespace(ns).withLabel("app.kubernetes.io/component", "api").delete();
+    await()
+        .atMost(TIMEOUT)
+        .until(
+            () ->
+                sum(get("/metrics").body(), "chatchat_operator_reconciliations_total{") > reconciles
+                    && readyForGeneration(cr("quickstart").get())
+                    && pods("api", "quickstart").stream()
+                        .allMatch(p -> p.getMetadata().getDeletionTimestamp() == null));
+    assertEquals(applies, sum(get("/metrics").body(), "chatchat_operator_applies_total{"));
+  }
+
+  /** Sum of the samples whose line starts with a prefix. */
+  private static double sum(String metrics, String prefix) {
+    return metrics
+        .lines()
+        .filter(l -> l.startsWith(prefix))
+        .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
+        .sum();
   }
 }

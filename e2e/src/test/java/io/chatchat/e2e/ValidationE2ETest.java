@@ -82,32 +82,41 @@ class ValidationE2ETest extends E2ETest {
             .contains("at most 40 characters"));
   }
 
-  @Test
-  void admissionRejectsChangesToImmutableStorage() {
-    client.resource(Clusters.dbSecret("mysql+pymysql://u:p@db:3306/c")).inNamespace(ns).create();
-    client.resource(Clusters.valid("kb")).inNamespace(ns).create();
+  /** Updates an existing cluster and returns the API server's rejection message. */
+  private String rejectedUpdate(String name, Consumer<ChatchatCluster> change) {
     KubernetesClientException e =
         assertThrows(
             KubernetesClientException.class,
             () ->
-                cr("kb")
+                cr(name)
                     .edit(
                         c -> {
-                          c.getSpec().knowledgeBase.storage.size = "1Gi";
+                          change.accept(c);
                           return c;
                         }));
-    assertTrue(e.getMessage().contains("size cannot shrink"), e.getMessage());
-    e =
-        assertThrows(
-            KubernetesClientException.class,
-            () ->
-                cr("kb")
-                    .edit(
-                        c -> {
-                          c.getSpec().knowledgeBase.storage.storageClassName = "fast";
-                          return c;
-                        }));
-    assertTrue(e.getMessage().contains("storageClassName cannot change"), e.getMessage());
+    assertEquals(422, e.getCode(), e.getMessage());
+    return e.getMessage();
+  }
+
+  @Test
+  void admissionRejectsChangesToImmutableStorage() {
+    client.resource(Clusters.dbSecret("mysql+pymysql://u:p@db:3306/c")).inNamespace(ns).create();
+    client.resource(Clusters.valid("kb")).inNamespace(ns).create();
+    assertTrue(
+        rejectedUpdate("kb", c -> c.getSpec().knowledgeBase.storage.size = "1Gi")
+            .contains("size cannot shrink"));
+    assertTrue(
+        rejectedUpdate("kb", c -> c.getSpec().knowledgeBase.storage.storageClassName = "fast")
+            .contains("storageClassName cannot change"));
+    assertTrue(
+        rejectedUpdate(
+                "kb",
+                c -> {
+                  c.getSpec().knowledgeBase.storage.accessMode =
+                      KnowledgeBaseSpec.AccessMode.ReadWriteOnce;
+                  c.getSpec().webui.enabled = false;
+                })
+            .contains("accessMode cannot change"));
   }
 
   @Test
@@ -170,6 +179,19 @@ class ValidationE2ETest extends E2ETest {
             });
     awaitStatus("baduri", x -> x.getStatus().phase == Phase.Invalid);
     assertEquals(1, deployment("baduri-api").getStatus().getReadyReplicas());
+  }
+
+  private void setDatabaseUri(String uri) {
+    client
+        .secrets()
+        .inNamespace(ns)
+        .withName("db")
+        .edit(
+            s -> {
+              s.setData(null);
+              s.setStringData(java.util.Map.of("uri", uri));
+              return s;
+            });
   }
 
   private List<Event> warningEvents(String name) {

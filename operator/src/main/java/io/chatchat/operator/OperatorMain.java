@@ -70,7 +70,7 @@ public final class OperatorMain implements AutoCloseable {
               }
             });
     ChatchatClusterReconciler reconciler =
-        new ChatchatClusterReconciler(c, new EventRecorder(c, identity));
+        new ChatchatClusterReconciler(c, new EventRecorder(c, identity), metrics);
     operator.register(
         reconciler,
         o -> {

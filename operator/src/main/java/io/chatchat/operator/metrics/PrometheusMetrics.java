@@ -23,6 +23,7 @@ public class PrometheusMetrics implements Metrics {
   public static final String EVENTS = "chatchat_operator_events_received_total";
   public static final String RETRIES = "chatchat_operator_reconciliation_retries_total";
   public static final String CONTROLLERS = "chatchat_operator_controllers";
+  public static final String APPLIES = "chatchat_operator_applies_total";
 
   private final Counter reconciliations;
   private final Counter failures;
@@ -30,6 +31,7 @@ public class PrometheusMetrics implements Metrics {
   private final Counter events;
   private final Counter retries;
   private final Gauge controllers;
+  private final Counter applies;
 
   public PrometheusMetrics(CollectorRegistry registry) {
     reconciliations =
@@ -64,6 +66,17 @@ public class PrometheusMetrics implements Metrics {
             .labelNames("controller")
             .register(registry);
     controllers = Gauge.build().name(CONTROLLERS).help("Registered controllers").register(registry);
+    applies =
+        Counter.build()
+            .name(APPLIES)
+            .help("Server-side applies sent, by kind (objects already as desired are skipped)")
+            .labelNames("kind")
+            .register(registry);
+  }
+
+  /** Counts a server-side apply of an object of this kind. */
+  public void applied(String kind) {
+    applies.labels(kind).inc();
   }
 
   @Override

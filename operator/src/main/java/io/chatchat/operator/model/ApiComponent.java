@@ -7,7 +7,6 @@ import io.fabric8.kubernetes.api.model.Probe;
 import io.fabric8.kubernetes.api.model.ProbeBuilder;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
-import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import java.util.List;
 
 /** The Chatchat API tier: `chatchat start --api` on port 7861, and its Service. */
@@ -60,19 +59,12 @@ public final class ApiComponent {
             // /docs is served by the API process itself: a dead uvicorn fails it.
             httpProbe("/docs", 20, 5, 3),
             List.of());
-    return new DeploymentBuilder()
-        .withMetadata(OwnerRefs.owned(cr, Names.api(cr), Labels.COMPONENT_API))
-        .withNewSpec()
-        .withReplicas(cr.getSpec().api.replicas)
-        .withNewSelector()
-        .withMatchLabels(Labels.selector(cr, Labels.COMPONENT_API))
-        .endSelector()
-        .withStrategy(Deployments.strategy(cr))
-        .withRevisionHistoryLimit(5)
-        .withProgressDeadlineSeconds(600)
-        .withTemplate(ChatchatPodTemplate.build(cr, role, configHash))
-        .endSpec()
-        .build();
+    return Deployments.deployment(
+        cr,
+        Names.api(cr),
+        Labels.COMPONENT_API,
+        cr.getSpec().api.replicas,
+        ChatchatPodTemplate.build(cr, role, configHash));
   }
 
   public static Service service(ChatchatCluster cr) {

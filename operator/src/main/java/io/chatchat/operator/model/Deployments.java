@@ -2,8 +2,11 @@ package io.chatchat.operator.model;
 
 import io.chatchat.operator.api.v1alpha1.ChatchatCluster;
 import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.PodTemplateSpec;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.api.model.apps.DeploymentStrategy;
 import io.fabric8.kubernetes.api.model.apps.DeploymentStrategyBuilder;
 
@@ -25,6 +28,24 @@ final class Deployments {
         .withMaxSurge(new IntOrString(1))
         .withMaxUnavailable(new IntOrString(0))
         .endRollingUpdate()
+        .build();
+  }
+
+  /** A Chatchat tier's Deployment around its pod template. */
+  static Deployment deployment(
+      ChatchatCluster cr, String name, String component, int replicas, PodTemplateSpec template) {
+    return new DeploymentBuilder()
+        .withMetadata(OwnerRefs.owned(cr, name, component))
+        .withNewSpec()
+        .withReplicas(replicas)
+        .withNewSelector()
+        .withMatchLabels(Labels.selector(cr, component))
+        .endSelector()
+        .withStrategy(strategy(cr))
+        .withRevisionHistoryLimit(5)
+        .withProgressDeadlineSeconds(600)
+        .withTemplate(template)
+        .endSpec()
         .build();
   }
 

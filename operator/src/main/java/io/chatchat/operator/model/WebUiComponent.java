@@ -6,7 +6,6 @@ import io.fabric8.kubernetes.api.model.Probe;
 import io.fabric8.kubernetes.api.model.ProbeBuilder;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
-import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -37,19 +36,12 @@ public final class WebUiComponent {
             probe(10, 3),
             probe(20, 3),
             List.of(ChatchatPodTemplate.env("API_SERVER", ChatchatSettings.json(apiServer))));
-    return new DeploymentBuilder()
-        .withMetadata(OwnerRefs.owned(cr, Names.webui(cr), Labels.COMPONENT_WEBUI))
-        .withNewSpec()
-        .withReplicas(cr.getSpec().webui.replicas)
-        .withNewSelector()
-        .withMatchLabels(Labels.selector(cr, Labels.COMPONENT_WEBUI))
-        .endSelector()
-        .withStrategy(Deployments.strategy(cr))
-        .withRevisionHistoryLimit(5)
-        .withProgressDeadlineSeconds(600)
-        .withTemplate(ChatchatPodTemplate.build(cr, role, configHash))
-        .endSpec()
-        .build();
+    return Deployments.deployment(
+        cr,
+        Names.webui(cr),
+        Labels.COMPONENT_WEBUI,
+        cr.getSpec().webui.replicas,
+        ChatchatPodTemplate.build(cr, role, configHash));
   }
 
   /** Streamlit keeps sessions in the pod: the Service pins a client to one pod. */

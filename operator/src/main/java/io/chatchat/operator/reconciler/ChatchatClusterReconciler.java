@@ -5,6 +5,7 @@ import io.chatchat.operator.api.v1alpha1.ChatchatCluster;
 import io.chatchat.operator.api.v1alpha1.ChatchatClusterStatus;
 import io.chatchat.operator.api.v1alpha1.ChatchatClusterStatus.Phase;
 import io.chatchat.operator.api.v1alpha1.SecretKeyRef;
+import io.chatchat.operator.metrics.PrometheusMetrics;
 import io.chatchat.operator.model.ApiComponent;
 import io.chatchat.operator.model.ChatchatSettings;
 import io.chatchat.operator.model.ConfigHash;
@@ -35,6 +36,7 @@ import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.MaxReconciliationInterval;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.dependent.kubernetes.SSABasedGenericKubernetesResourceMatcher;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
@@ -58,11 +60,14 @@ import org.slf4j.LoggerFactory;
  */
 @ControllerConfiguration(
     name = ChatchatClusterReconciler.NAME,
+    fieldManager = ChatchatClusterReconciler.FIELD_MANAGER,
     maxReconciliationInterval =
         @MaxReconciliationInterval(interval = 5, timeUnit = TimeUnit.MINUTES))
 public class ChatchatClusterReconciler implements Reconciler<ChatchatCluster> {
   private static final Logger LOG = LoggerFactory.getLogger(ChatchatClusterReconciler.class);
   private static final ObjectMapper MAPPER = new ObjectMapper();
+  private static final SSABasedGenericKubernetesResourceMatcher<HasMetadata> MATCHER =
+      SSABasedGenericKubernetesResourceMatcher.getInstance();
 
   public static final String NAME = "chatchatcluster";
 
@@ -74,10 +79,13 @@ public class ChatchatClusterReconciler implements Reconciler<ChatchatCluster> {
 
   private final KubernetesClient client;
   private final EventRecorder events;
+  private final PrometheusMetrics metrics;
 
-  public ChatchatClusterReconciler(KubernetesClient client, EventRecorder events) {
+  public ChatchatClusterReconciler(
+      KubernetesClient client, EventRecorder events, PrometheusMetrics metrics) {
     this.client = client;
     this.events = events;
+    this.metrics = metrics;
   }
 
   @Override
@@ -138,7 +146,13 @@ public class ChatchatClusterReconciler implements Reconciler<ChatchatCluster> {
         digests.put(ref.name, ConfigHash.digest(lookup.apply(ref.name).getData()));
       }
       String hash = ConfigHash.of(cr, digests);
-      problems.addAll(applyAll(cr, hash, context));
+      try {
+        problems.addAll(applyAll(cr, hash, context));
+      } catch (NamespaceTerminatingException e) {
+        LOG.debug(
+            "namespace {} is being deleted; {} is not reconciled", ns, cr.getMetadata().getName());
+        return UpdateControl.noUpdate();
+      }
     }
 
     Deployment api = secondary(context, Deployment.class, Names.api(cr));
@@ -171,9 +185,16 @@ public class ChatchatClusterReconciler implements Reconciler<ChatchatCluster> {
       desired.add(WebUiComponent.deployment(cr, configHash));
     }
     for (HasMetadata object : desired) {
+      if (upToDate(object, context)) {
+        continue;
+      }
       try {
         client.resource(object).fieldManager(FIELD_MANAGER).forceConflicts().serverSideApply();
+        metrics.applied(object.getKind());
       } catch (KubernetesClientException e) {
+        if (namespaceTerminating(e)) {
+          throw new NamespaceTerminatingException(e);
+        }
         if (e.getCode() >= 400 && e.getCode() < 500 && e.getCode() != 409 && e.getCode() != 429) {
           problems.add(
               new Problem(
@@ -195,6 +216,18 @@ public class ChatchatClusterReconciler implements Reconciler<ChatchatCluster> {
     return problems;
   }
 
+  /**
+   * True when the cached object already holds every field we apply, as owned by our field manager
+   * (JOSDK's SSA matcher): then no request is sent. A field someone else changed is no longer ours,
+   * so the object does not match and is applied again, which restores it.
+   */
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private static boolean upToDate(HasMetadata desired, Context<ChatchatCluster> context) {
+    HasMetadata actual = secondary(context, desired.getClass(), desired.getMetadata().getName());
+    return actual != null
+        && ((SSABasedGenericKubernetesResourceMatcher) MATCHER).matches(actual, desired, context);
+  }
+
   private <R extends HasMetadata> void deleteIfPresent(
       Context<ChatchatCluster> context, Class<R> type, String name) {
     R existing = secondary(context, type, name);
@@ -211,6 +244,31 @@ public class ChatchatClusterReconciler implements Reconciler<ChatchatCluster> {
         .filter(r -> name.equals(r.getMetadata().getName()))
         .findFirst()
         .orElse(null);
+  }
+
+  /** The namespace is being deleted, and the cluster with it. */
+  static boolean namespaceTerminating(KubernetesClientException e) {
+    return e.getCode() == 403
+        && e.getStatus() != null
+        && e.getStatus().getDetails() != null
+        && e.getStatus().getDetails().getCauses() != null
+        && e.getStatus().getDetails().getCauses().stream()
+            .anyMatch(c -> "NamespaceTerminating".equals(c.getReason()));
+  }
+
+  private static final class NamespaceTerminatingException extends RuntimeException {
+    NamespaceTerminatingException(KubernetesClientException cause) {
+      super(cause);
+    }
+  }
+
+  private static boolean isNotFound(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof KubernetesClientException k && k.getCode() == 404) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static String rootMessage(KubernetesClientException e) {
@@ -282,6 +340,15 @@ public class ChatchatClusterReconciler implements Reconciler<ChatchatCluster> {
   @Override
   public ErrorStatusUpdateControl<ChatchatCluster> updateErrorStatus(
       ChatchatCluster cr, Context<ChatchatCluster> context, Exception e) {
+    if (isNotFound(e)) {
+      // The cluster was deleted while it was being reconciled: nothing to report or retry.
+      LOG.debug(
+          "{}/{} is gone: {}",
+          cr.getMetadata().getNamespace(),
+          cr.getMetadata().getName(),
+          e.toString());
+      return ErrorStatusUpdateControl.<ChatchatCluster>noStatusUpdate().withNoRetry();
+    }
     LOG.warn(
         "reconciling {}/{} failed: {}",
         cr.getMetadata().getNamespace(),

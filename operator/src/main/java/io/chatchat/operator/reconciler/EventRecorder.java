@@ -4,6 +4,7 @@ import io.chatchat.operator.api.v1alpha1.ChatchatCluster;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.time.Instant;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -53,6 +54,19 @@ public class EventRecorder {
             .build();
     try {
       client.v1().events().inNamespace(cr.getMetadata().getNamespace()).resource(event).create();
+    } catch (KubernetesClientException e) {
+      if (ChatchatClusterReconciler.namespaceTerminating(e)) {
+        LOG.debug(
+            "namespace of {} is being deleted: event {} dropped",
+            cr.getMetadata().getName(),
+            reason);
+        return;
+      }
+      LOG.warn(
+          "could not record event {} on {}: {}",
+          reason,
+          cr.getMetadata().getName(),
+          e.getMessage());
     } catch (RuntimeException e) {
       LOG.warn(
           "could not record event {} on {}: {}",
