@@ -75,7 +75,7 @@ public class ChatchatClusterReconciler implements Reconciler<ChatchatCluster> {
   public static final String FIELD_MANAGER = "chatchat-operator";
 
   /** How often an invalid cluster is checked again (Secrets are not watched). */
-  static final Duration INVALID_RECHECK = Duration.ofSeconds(20);
+  static final Duration INVALID_RECHECK = Duration.ofSeconds(10);
 
   private final KubernetesClient client;
   private final EventRecorder events;

@@ -40,9 +40,4 @@ public class ChatchatCluster extends CustomResource<ChatchatClusterSpec, Chatcha
     implements Namespaced {
   public static final String GROUP = "chatchat.io";
   public static final String VERSION = "v1alpha1";
-
-  @Override
-  protected ChatchatClusterStatus initStatus() {
-    return new ChatchatClusterStatus();
-  }
 }
