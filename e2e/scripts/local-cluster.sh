@@ -67,7 +67,7 @@ case "${1:-up}" in
     if running; then
       log "cluster '$NAME' is running"
     else
-      kwokctl delete cluster --name "$NAME" >/dev/null 2>&1 || true
+      kwokctl delete cluster --name "$NAME" --kubeconfig "$KWOK_WORKDIR/clusters/$NAME/kubeconfig.user.yaml" >/dev/null 2>&1 || true
       log "starting cluster '$NAME' (kube-apiserver, kube-controller-manager, kube-scheduler, etcd, kwok)"
       kwokctl create cluster --name "$NAME" --runtime binary \
         --kube-apiserver-binary "$bin/kube-apiserver" \
@@ -75,6 +75,7 @@ case "${1:-up}" in
         --kube-scheduler-binary "$bin/kube-scheduler" \
         --kwok-controller-binary "$bin/kwok" \
         --etcd-binary "$bin/etcd" \
+        --kubeconfig "$KWOK_WORKDIR/clusters/$NAME/kubeconfig.user.yaml" \
         --wait 120s -c "$here/kwok-cluster.yaml" >&2
     fi
     kc apply --server-side --field-manager=local-cluster -f "$here/cluster-objects.yaml" >/dev/null
@@ -85,7 +86,7 @@ case "${1:-up}" in
     echo "$kubeconfig"
     ;;
   down)
-    kwokctl delete cluster --name "$NAME" >&2 || true
+    kwokctl delete cluster --name "$NAME" --kubeconfig "$KWOK_WORKDIR/clusters/$NAME/kubeconfig.user.yaml" >&2 || true
     ;;
   status)
     if running; then echo "running: $kubeconfig"; else echo "not running"; exit 1; fi

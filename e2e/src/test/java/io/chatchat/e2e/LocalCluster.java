@@ -96,7 +96,7 @@ public final class LocalCluster {
     try {
       operator =
           OperatorMain.start(
-              new OperatorConfig(Set.of(), "127.0.0.1", 0, null, 4),
+              new OperatorConfig(Set.of(), "127.0.0.1", 0, null, 4, false),
               client,
               new CollectorRegistry(true));
     } catch (Exception e) {

@@ -24,7 +24,7 @@ class WatchNamespacesE2ETest extends E2ETest {
     cluster.stopOperator();
     try (OperatorMain scoped =
         OperatorMain.start(
-            new OperatorConfig(Set.of(ns), "127.0.0.1", 0, null, 2),
+            new OperatorConfig(Set.of(ns), "127.0.0.1", 0, null, 2, false),
             client,
             new CollectorRegistry())) {
       for (String namespace : new String[] {ns, other}) {

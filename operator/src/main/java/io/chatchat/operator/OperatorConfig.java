@@ -13,13 +13,16 @@ import java.util.stream.Collectors;
  * @param httpPort its port; 0 picks a free one
  * @param leaderElectionNamespace where the leader Lease lives; null disables leader election
  * @param reconcileThreads concurrent reconciliations
+ * @param exitOnLostLeadership end the process when leadership is lost (always in production, where
+ *     the pod restarts; an operator embedded in tests keeps its JVM)
  */
 public record OperatorConfig(
     Set<String> watchNamespaces,
     String httpBindAddress,
     int httpPort,
     String leaderElectionNamespace,
-    int reconcileThreads) {
+    int reconcileThreads,
+    boolean exitOnLostLeadership) {
 
   public static final String LEASE_NAME = "chatchat-operator";
 
@@ -38,6 +41,7 @@ public record OperatorConfig(
         env.getOrDefault("OPERATOR_HTTP_BIND_ADDRESS", "0.0.0.0"),
         Integer.parseInt(env.getOrDefault("OPERATOR_HTTP_PORT", "8080")),
         leader.isEmpty() ? null : leader,
-        Integer.parseInt(env.getOrDefault("RECONCILE_THREADS", "10")));
+        Integer.parseInt(env.getOrDefault("RECONCILE_THREADS", "10")),
+        true);
   }
 }

@@ -66,7 +66,14 @@ public final class OperatorMain implements AutoCloseable {
               if (config.leaderElectionNamespace() != null) {
                 o.withLeaderElectionConfiguration(
                     new LeaderElectionConfiguration(
-                        OperatorConfig.LEASE_NAME, config.leaderElectionNamespace(), identity));
+                        OperatorConfig.LEASE_NAME,
+                        config.leaderElectionNamespace(),
+                        LeaderElectionConfiguration.LEASE_DURATION_DEFAULT_VALUE,
+                        LeaderElectionConfiguration.RENEW_DEADLINE_DEFAULT_VALUE,
+                        LeaderElectionConfiguration.RETRY_PERIOD_DEFAULT_VALUE,
+                        identity,
+                        null,
+                        config.exitOnLostLeadership()));
               }
             });
     ChatchatClusterReconciler reconciler =

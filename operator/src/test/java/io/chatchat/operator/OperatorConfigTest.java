@@ -33,5 +33,6 @@ class OperatorConfigTest {
     assertEquals(9090, c.httpPort());
     assertEquals("chatchat-system", c.leaderElectionNamespace());
     assertEquals(4, c.reconcileThreads());
+    assertEquals(true, c.exitOnLostLeadership(), "a pod that lost leadership must exit");
   }
 }

@@ -1,0 +1,183 @@
+package io.chatchat.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.marcnuri.helm.LintResult;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServiceAccount;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
+import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
+import io.fabric8.kubernetes.api.model.rbac.Role;
+import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
+import java.nio.file.Files;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+
+/** helm lint and helm template of the chart, for the values that matter. No cluster needed. */
+class HelmChartTest {
+
+  private static Map<String, String> env(Deployment d) {
+    Container c = d.getSpec().getTemplate().getSpec().getContainers().get(0);
+    return c.getEnv().stream()
+        .collect(
+            Collectors.toMap(
+                EnvVar::getName,
+                e ->
+                    e.getValue() == null
+                        ? "<from " + e.getValueFrom().getFieldRef().getFieldPath() + ">"
+                        : e.getValue()));
+  }
+
+  @Test
+  void lintIsClean() {
+    LintResult result = Chart.helm().lint().strict().call();
+    assertFalse(result.isFailed(), String.valueOf(result.getMessages()));
+  }
+
+  @Test
+  void theChartShipsTheGeneratedCrd() throws Exception {
+    assertEquals(
+        Files.readString(LocalCluster.CRD),
+        Files.readString(Chart.DIR.resolve("crds/chatchatclusters.chatchat.io-v1.yml")),
+        "helm/chatchat-operator/crds/ must be a copy of crds/ (cp crds/*.yml helm/chatchat-operator/crds/)");
+  }
+
+  @Test
+  void defaultsWatchAllNamespacesWithAClusterRoleAndARestrictedPod() {
+    List<HasMetadata> o = Chart.render(Map.of());
+    Deployment d = Chart.find(o, Deployment.class, "cco-chatchat-operator").orElseThrow();
+    assertEquals("ops", d.getMetadata().getNamespace());
+    assertEquals(1, d.getSpec().getReplicas());
+    var pod = d.getSpec().getTemplate().getSpec();
+    Container c = pod.getContainers().get(0);
+    assertEquals("ghcr.io/chatchat-operator/chatchat-operator:0.1.0", c.getImage());
+    assertEquals("cco-chatchat-operator", pod.getServiceAccountName());
+    assertTrue(pod.getSecurityContext().getRunAsNonRoot());
+    assertEquals("RuntimeDefault", pod.getSecurityContext().getSeccompProfile().getType());
+    assertTrue(c.getSecurityContext().getReadOnlyRootFilesystem());
+    assertFalse(c.getSecurityContext().getAllowPrivilegeEscalation());
+    assertEquals(List.of("ALL"), c.getSecurityContext().getCapabilities().getDrop());
+    assertEquals("/readyz", c.getReadinessProbe().getHttpGet().getPath());
+    assertEquals("/healthz", c.getLivenessProbe().getHttpGet().getPath());
+    assertEquals("512Mi", c.getResources().getLimits().get("memory").toString());
+    Map<String, String> env = env(d);
+    assertEquals("", env.get("WATCH_NAMESPACES"));
+    assertEquals("<from metadata.namespace>", env.get("LEADER_ELECTION_NAMESPACE"));
+
+    ClusterRole role = Chart.find(o, ClusterRole.class, "cco-chatchat-operator").orElseThrow();
+    ClusterRoleBinding binding =
+        Chart.find(o, ClusterRoleBinding.class, "cco-chatchat-operator").orElseThrow();
+    assertEquals("cco-chatchat-operator", binding.getSubjects().get(0).getName());
+    assertEquals("ops", binding.getSubjects().get(0).getNamespace());
+    assertLeastPrivilege(role.getRules());
+    assertTrue(Chart.find(o, Role.class, "cco-chatchat-operator-leader-election").isPresent());
+    assertTrue(Chart.find(o, ServiceAccount.class, "cco-chatchat-operator").isPresent());
+    Service metrics = Chart.find(o, Service.class, "cco-chatchat-operator-metrics").orElseThrow();
+    assertEquals(8080, metrics.getSpec().getPorts().get(0).getPort());
+    assertTrue(
+        Chart.all(o, GenericKubernetesResource.class).stream()
+            .noneMatch(r -> r.getKind().equals("ServiceMonitor")));
+  }
+
+  /** No wildcards, Secrets read by name only, deletes only where the operator deletes. */
+  static void assertLeastPrivilege(List<PolicyRule> rules) {
+    for (PolicyRule r : rules) {
+      assertFalse(r.getVerbs().contains("*"), r.toString());
+      assertFalse(r.getResources().contains("*"), r.toString());
+      assertFalse(r.getApiGroups().contains("*"), r.toString());
+      if (r.getResources().contains("secrets")) {
+        assertEquals(List.of("get"), r.getVerbs(), "Secrets are only read by name");
+      }
+      if (r.getResources().contains("persistentvolumeclaims")
+          || r.getResources().contains("configmaps")) {
+        assertFalse(
+            r.getVerbs().contains("delete"),
+            "the garbage collector deletes these, not the operator");
+      }
+    }
+  }
+
+  @Test
+  void watchNamespacesGivesNamespacedRolesAndNothingClusterWide() {
+    List<HasMetadata> o =
+        Chart.render(Map.of("watchNamespaces[0]", "team-a", "watchNamespaces[1]", "team-b"));
+    assertTrue(Chart.all(o, ClusterRole.class).isEmpty());
+    assertTrue(Chart.all(o, ClusterRoleBinding.class).isEmpty());
+    List<String> roleNamespaces =
+        Chart.all(o, Role.class).stream()
+            .filter(r -> r.getMetadata().getName().equals("cco-chatchat-operator"))
+            .map(r -> r.getMetadata().getNamespace())
+            .sorted()
+            .toList();
+    assertEquals(List.of("team-a", "team-b"), roleNamespaces);
+    assertEquals(3, Chart.all(o, RoleBinding.class).size(), "two namespaces and leader election");
+    Chart.all(o, Role.class).forEach(r -> assertLeastPrivilege(r.getRules()));
+    assertEquals(
+        "team-a,team-b",
+        env(Chart.find(o, Deployment.class, "cco-chatchat-operator").orElseThrow())
+            .get("WATCH_NAMESPACES"));
+  }
+
+  @Test
+  void severalReplicasAlwaysElectALeader() {
+    List<HasMetadata> o = Chart.render(Map.of("replicas", 2, "leaderElection.enabled", false));
+    Deployment d = Chart.find(o, Deployment.class, "cco-chatchat-operator").orElseThrow();
+    assertEquals(2, d.getSpec().getReplicas());
+    assertTrue(env(d).containsKey("LEADER_ELECTION_NAMESPACE"));
+    o = Chart.render(Map.of("leaderElection.enabled", false));
+    assertFalse(
+        env(Chart.find(o, Deployment.class, "cco-chatchat-operator").orElseThrow())
+            .containsKey("LEADER_ELECTION_NAMESPACE"));
+    assertTrue(Chart.find(o, Role.class, "cco-chatchat-operator-leader-election").isEmpty());
+  }
+
+  @Test
+  void optionalServiceMonitorImageAndLogLevel() {
+    List<HasMetadata> o =
+        Chart.render(
+            Map.of(
+                "metrics.serviceMonitor.enabled", true,
+                "metrics.serviceMonitor.interval", "15s",
+                "image.repository", "registry.example/ops/chatchat-operator",
+                "image.tag", "0.1.0-rc1",
+                "logLevel", "debug"));
+    GenericKubernetesResource sm =
+        Chart.all(o, GenericKubernetesResource.class).stream()
+            .filter(r -> r.getKind().equals("ServiceMonitor"))
+            .findFirst()
+            .orElseThrow();
+    assertEquals("15s", sm.get("spec", "endpoints", 0, "interval"));
+    assertEquals("ops", sm.getMetadata().getNamespace());
+    Deployment d = Chart.find(o, Deployment.class, "cco-chatchat-operator").orElseThrow();
+    assertEquals(
+        "registry.example/ops/chatchat-operator:0.1.0-rc1",
+        d.getSpec().getTemplate().getSpec().getContainers().get(0).getImage());
+    assertTrue(
+        env(d).get("JAVA_TOOL_OPTIONS").contains("-Dorg.slf4j.simpleLogger.defaultLogLevel=debug"));
+  }
+
+  @Test
+  void theValuesSchemaRejectsNonsense() {
+    for (Map<String, Object> bad :
+        List.<Map<String, Object>>of(
+            Map.of("replicas", 0),
+            Map.of("logLevel", "loud"),
+            Map.of("watchNamespaces[0]", "Not_A_Namespace"),
+            Map.of("unknownKey", "x"))) {
+      RuntimeException e =
+          assertThrows(RuntimeException.class, () -> Chart.render(bad), bad.toString());
+      assertTrue(e.getMessage().contains("schema"), bad + ": " + e.getMessage());
+    }
+  }
+}
