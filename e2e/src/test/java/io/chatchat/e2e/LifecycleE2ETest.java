@@ -163,6 +163,10 @@ class LifecycleE2ETest extends E2ETest {
     assertEquals(3, c.getSpec().api.replicas);
     assertEquals("3/3", c.getStatus().apiReady);
     assertEquals(3, deployment("quickstart-api").getSpec().getReplicas());
+    assertTrue(
+        client.v1().events().inNamespace(ns).list().getItems().stream()
+            .noneMatch(e -> "Degraded".equals(e.getReason())),
+        "scaling up is progress, not degradation");
     String scale =
         cluster.kubectl(
             "get",

@@ -130,7 +130,17 @@ public final class StatusComputer {
 
     Rollout apiRollout = Rollout.of(api, cr.getSpec().api.replicas);
     component(
-        prev, next, Conditions.API_READY, "API", apiRollout, gen, now, notReady, rolling, degraded);
+        prev,
+        next,
+        Conditions.API_READY,
+        "API",
+        apiRollout,
+        previousComponent(previous, Labels.COMPONENT_API),
+        gen,
+        now,
+        notReady,
+        rolling,
+        degraded);
     st.components.put(Labels.COMPONENT_API, componentStatus(apiRollout));
     st.apiReady = apiRollout.readyText();
     st.apiReplicas = apiRollout.replicas();
@@ -143,6 +153,7 @@ public final class StatusComputer {
           Conditions.WEBUI_READY,
           "WebUI",
           webuiRollout,
+          previousComponent(previous, Labels.COMPONENT_WEBUI),
           gen,
           now,
           notReady,
@@ -236,39 +247,66 @@ public final class StatusComputer {
     return st;
   }
 
+  static final String REASON_READY = "AllReplicasReady";
+  static final String REASON_ROLLING_OUT = "RollingOut";
+  static final String REASON_SCALING = "Scaling";
+  static final String REASON_NOT_READY = "ReplicasNotReady";
+
+  /**
+   * Sets a component's condition. A shortfall of ready pods is progress while the template rolls
+   * out or the component scales or starts; it is degradation only when the component had been
+   * complete at the same replica count (or was degraded already), or the rollout hit its deadline.
+   * A scale never changes the Deployment's Progressing reason, so the previous status tells.
+   */
   private static void component(
       List<Condition> prev,
       List<Condition> next,
       String type,
       String label,
       Rollout r,
+      ComponentStatus before,
       long gen,
       Instant now,
       List<String> notReady,
       List<String> rolling,
       List<String> degraded) {
     boolean ok = r.complete();
+    Condition was = Conditions.find(prev, type);
+    boolean sameSize = before != null && Objects.equals(before.desiredReplicas, r.desired());
+    boolean lostPods =
+        !ok
+            && !r.rollingOut()
+            && r.observed()
+            && sameSize
+            && was != null
+            && (REASON_READY.equals(was.getReason()) || REASON_NOT_READY.equals(was.getReason()));
+    String reason;
+    if (ok) {
+      reason = REASON_READY;
+    } else if (r.rollingOut()) {
+      reason = REASON_ROLLING_OUT;
+    } else if (lostPods) {
+      reason = REASON_NOT_READY;
+    } else {
+      reason = REASON_SCALING;
+    }
     String msg = label + ": " + r.readyText() + " pods ready, " + r.updated() + " up to date";
-    Conditions.set(
-        prev,
-        next,
-        type,
-        ok,
-        ok ? "AllReplicasReady" : (r.rollingOut() ? "RollingOut" : "ReplicasNotReady"),
-        msg,
-        gen,
-        now);
+    Conditions.set(prev, next, type, ok, reason, msg, gen, now);
     if (!ok) {
       notReady.add(label + " " + r.readyText());
     }
-    if (r.rollingOut()) {
+    if (r.rollingOut() || REASON_SCALING.equals(reason)) {
       rolling.add(label);
     }
     if (r.deadlineExceeded()) {
       degraded.add(label + ": " + r.deadlineMessage());
-    } else if (!r.rollingOut() && r.ready() < r.desired() && r.observed()) {
+    } else if (lostPods) {
       degraded.add(label + ": only " + r.readyText() + " pods ready");
     }
+  }
+
+  private static ComponentStatus previousComponent(ChatchatClusterStatus previous, String name) {
+    return previous == null || previous.components == null ? null : previous.components.get(name);
   }
 
   private static ComponentStatus componentStatus(Rollout r) {

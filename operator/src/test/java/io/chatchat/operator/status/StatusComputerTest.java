@@ -107,15 +107,63 @@ class StatusComputerTest {
   @Test
   void losingPodsAfterACompleteRolloutIsDegraded() {
     ChatchatCluster c = cluster(3);
+    c.setStatus(
+        StatusComputer.compute(
+            c, List.of(), deployment(3, 3, 3, 3, "NewReplicaSetAvailable"), null, T0));
     ChatchatClusterStatus s =
         StatusComputer.compute(
-            c, List.of(), deployment(3, 3, 1, 3, "NewReplicaSetAvailable"), null, T0);
+            c, List.of(), deployment(3, 3, 1, 3, "NewReplicaSetAvailable"), null, T1);
     assertEquals(Phase.Degraded, s.phase);
     assertTrue(Conditions.isTrue(s.conditions, Conditions.DEGRADED));
     assertTrue(
         Conditions.find(s.conditions, Conditions.DEGRADED)
             .getMessage()
             .contains("only 1/3 pods ready"));
+    assertEquals(
+        "ReplicasNotReady", Conditions.find(s.conditions, Conditions.API_READY).getReason());
+    // It stays degraded until every pod is back.
+    c.setStatus(s);
+    s =
+        StatusComputer.compute(
+            c, List.of(), deployment(3, 3, 2, 3, "NewReplicaSetAvailable"), null, T1);
+    assertEquals(Phase.Degraded, s.phase);
+    c.setStatus(s);
+    s =
+        StatusComputer.compute(
+            c, List.of(), deployment(3, 3, 3, 3, "NewReplicaSetAvailable"), null, T1);
+    assertEquals(Phase.Ready, s.phase);
+  }
+
+  @Test
+  void scalingUpIsProgressNotDegradation() {
+    // Seen on the real control plane: a scale keeps the Deployment's NewReplicaSetAvailable reason.
+    ChatchatCluster c = cluster(3);
+    c.setStatus(
+        StatusComputer.compute(
+            c, List.of(), deployment(3, 3, 3, 3, "NewReplicaSetAvailable"), null, T0));
+    c.getSpec().api.replicas = 4;
+    ChatchatClusterStatus s =
+        StatusComputer.compute(
+            c, List.of(), deployment(4, 4, 3, 4, "NewReplicaSetAvailable"), null, T1);
+    assertEquals(Phase.Progressing, s.phase);
+    assertFalse(Conditions.isTrue(s.conditions, Conditions.DEGRADED));
+    assertEquals("Scaling", Conditions.find(s.conditions, Conditions.API_READY).getReason());
+    assertTrue(Conditions.isTrue(s.conditions, Conditions.PROGRESSING));
+    // Still scaling on the next reconciliation, at the new size.
+    c.setStatus(s);
+    s =
+        StatusComputer.compute(
+            c, List.of(), deployment(4, 4, 3, 4, "NewReplicaSetAvailable"), null, T1);
+    assertEquals(Phase.Progressing, s.phase);
+  }
+
+  @Test
+  void aFirstStartIsNeverDegraded() {
+    ChatchatCluster c = cluster(2);
+    ChatchatClusterStatus s =
+        StatusComputer.compute(
+            c, List.of(), deployment(2, 2, 0, 2, "NewReplicaSetAvailable"), null, T0);
+    assertFalse(Conditions.isTrue(s.conditions, Conditions.DEGRADED));
   }
 
   @Test
