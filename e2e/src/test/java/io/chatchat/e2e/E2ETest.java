@@ -78,14 +78,46 @@ abstract class E2ETest {
 
   /** Waits until the cluster's status satisfies a condition and returns it. */
   protected ChatchatCluster awaitStatus(String name, Predicate<ChatchatCluster> ok) {
-    await()
-        .atMost(TIMEOUT)
-        .pollInterval(Duration.ofMillis(250))
-        .until(
-            () -> {
-              ChatchatCluster c = cr(name).get();
-              return c != null && c.getStatus() != null && ok.test(c);
-            });
+    try {
+      await()
+          .atMost(TIMEOUT)
+          .pollInterval(Duration.ofMillis(250))
+          .until(
+              () -> {
+                ChatchatCluster c = cr(name).get();
+                return c != null && c.getStatus() != null && ok.test(c);
+              });
+    } catch (org.awaitility.core.ConditionTimeoutException e) {
+      ChatchatCluster c = cr(name).get();
+      throw new AssertionError(
+          "timed out; last seen: generation "
+              + (c == null ? null : c.getMetadata().getGeneration())
+              + ", status "
+              + (c == null
+                  ? null
+                  : io.fabric8.kubernetes.client.utils.Serialization.asJson(c.getStatus()))
+              + "; pods "
+              + client.pods().inNamespace(ns).list().getItems().stream()
+                  .map(
+                      p ->
+                          p.getMetadata().getName()
+                              + "("
+                              + p.getStatus().getPhase()
+                              + (p.getMetadata().getDeletionTimestamp() != null
+                                  ? ",terminating"
+                                  : "")
+                              + ")")
+                  .toList()
+              + "; deployments "
+              + client.apps().deployments().inNamespace(ns).list().getItems().stream()
+                  .map(
+                      d ->
+                          d.getMetadata().getName()
+                              + io.fabric8.kubernetes.client.utils.Serialization.asJson(
+                                  d.getStatus()))
+                  .toList(),
+          e);
+    }
     return cr(name).get();
   }
 

@@ -14,6 +14,7 @@ import io.chatchat.operator.OperatorMain;
 import io.chatchat.operator.api.v1alpha1.ChatchatCluster;
 import io.chatchat.operator.status.Conditions;
 import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.api.model.authentication.TokenRequestBuilder;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
@@ -49,13 +50,7 @@ class HelmInstallE2ETest extends E2ETest {
       assertNotNull(client.serviceAccounts().inNamespace(ns).withName(fullname).get());
       assertNotNull(client.rbac().clusterRoles().withName(fullname).get());
       assertNotNull(client.rbac().clusterRoleBindings().withName(fullname).get());
-      assertNotNull(
-          client
-              .apiextensions()
-              .v1()
-              .customResourceDefinitions()
-              .withName("chatchatclusters.chatchat.io")
-              .get());
+      assertNotNull(crd());
 
       try (KubernetesClient asOperator = clientFor(fullname)) {
         cluster.stopOperator();
@@ -128,14 +123,17 @@ class HelmInstallE2ETest extends E2ETest {
     // Uninstalling removes the operator's objects but keeps the CRD (and so every ChatchatCluster).
     assertNull(client.rbac().clusterRoles().withName(fullname).get());
     assertNull(client.apps().deployments().inNamespace(ns).withName(fullname).get());
-    assertNotNull(
-        client
-            .apiextensions()
-            .v1()
-            .customResourceDefinitions()
-            .withName("chatchatclusters.chatchat.io")
-            .get());
+    assertNotNull(crd());
     assertNotNull(cr("team-kb").get());
+  }
+
+  private CustomResourceDefinition crd() {
+    return client
+        .apiextensions()
+        .v1()
+        .customResourceDefinitions()
+        .withName("chatchatclusters.chatchat.io")
+        .get();
   }
 
   /** A client that authenticates as the ServiceAccount with a short-lived token. */

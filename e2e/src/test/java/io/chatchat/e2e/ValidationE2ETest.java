@@ -151,26 +151,9 @@ class ValidationE2ETest extends E2ETest {
     assertTrue(valid.getMessage().contains("mysql+pymysql://"), valid.getMessage());
 
     // A once-valid cluster keeps running when a later change is invalid: nothing is torn down.
-    client
-        .secrets()
-        .inNamespace(ns)
-        .withName("db")
-        .edit(
-            s -> {
-              s.setStringData(java.util.Map.of("uri", "mysql+pymysql://u:p@db:3306/c"));
-              return s;
-            });
+    setDatabaseUri("mysql+pymysql://u:p@db:3306/c");
     awaitReady("baduri");
-    client
-        .secrets()
-        .inNamespace(ns)
-        .withName("db")
-        .edit(
-            s -> {
-              s.setData(null);
-              s.setStringData(java.util.Map.of("uri", "oracle://u:p@db/c"));
-              return s;
-            });
+    setDatabaseUri("oracle://u:p@db/c");
     cr("baduri")
         .edit(
             x -> {
