@@ -34,6 +34,7 @@ import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.MaxReconciliationInterval;
+import io.javaoperatorsdk.operator.api.reconciler.PrimaryUpdateAndCacheUtils;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.dependent.kubernetes.SSABasedGenericKubernetesResourceMatcher;
@@ -161,10 +162,14 @@ public class ChatchatClusterReconciler implements Reconciler<ChatchatCluster> {
     ChatchatClusterStatus status = StatusComputer.compute(cr, problems, api, webui, Instant.now());
     recordTransitions(cr, cr.getStatus(), status);
 
-    UpdateControl<ChatchatCluster> control =
-        sameStatus(cr.getStatus(), status)
-            ? UpdateControl.noUpdate()
-            : UpdateControl.patchStatus(statusPatch(cr, status));
+    if (!sameStatus(cr.getStatus(), status)) {
+      // Read-after-write: the next reconciliation must see this status, not an older cached one,
+      // or a skipped "unchanged" patch could leave a stale status behind (a status-only change
+      // triggers no reconciliation).
+      PrimaryUpdateAndCacheUtils.ssaPatchStatusAndCacheResource(
+          cr, statusPatch(cr, status), context);
+    }
+    UpdateControl<ChatchatCluster> control = UpdateControl.noUpdate();
     return problems.isEmpty() ? control : control.rescheduleAfter(INVALID_RECHECK);
   }
 
