@@ -2,7 +2,6 @@ package io.chatchat.operator.model;
 
 import io.chatchat.operator.api.v1alpha1.ChatchatCluster;
 import io.chatchat.operator.api.v1alpha1.Defaults;
-import io.chatchat.operator.api.v1alpha1.KnowledgeBaseSpec;
 import io.fabric8.kubernetes.api.model.Probe;
 import io.fabric8.kubernetes.api.model.ProbeBuilder;
 import io.fabric8.kubernetes.api.model.Service;
@@ -82,11 +81,5 @@ public final class ApiComponent {
         .withTimeoutSeconds(timeout)
         .withFailureThreshold(failures)
         .build();
-  }
-
-  /** True when every Chatchat pod can share the knowledge-base claim. */
-  static boolean sharedVolume(ChatchatCluster cr) {
-    return cr.getSpec().knowledgeBase.storage.accessMode
-        == KnowledgeBaseSpec.AccessMode.ReadWriteMany;
   }
 }

@@ -1,6 +1,7 @@
 package io.chatchat.operator.model;
 
 import io.chatchat.operator.api.v1alpha1.ChatchatCluster;
+import io.chatchat.operator.api.v1alpha1.KnowledgeBaseSpec;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.PodTemplateSpec;
 import io.fabric8.kubernetes.api.model.Service;
@@ -19,7 +20,7 @@ final class Deployments {
    * knowledge-base volume cannot be mounted by the old and the new pod at once: Recreate.
    */
   static DeploymentStrategy strategy(ChatchatCluster cr) {
-    if (!ApiComponent.sharedVolume(cr)) {
+    if (!sharedVolume(cr)) {
       return new DeploymentStrategyBuilder().withType("Recreate").build();
     }
     return new DeploymentStrategyBuilder()
@@ -29,6 +30,12 @@ final class Deployments {
         .withMaxUnavailable(new IntOrString(0))
         .endRollingUpdate()
         .build();
+  }
+
+  /** True when every Chatchat pod can share the knowledge-base claim. */
+  static boolean sharedVolume(ChatchatCluster cr) {
+    return cr.getSpec().knowledgeBase.storage.accessMode
+        == KnowledgeBaseSpec.AccessMode.ReadWriteMany;
   }
 
   /** A Chatchat tier's Deployment around its pod template. */
