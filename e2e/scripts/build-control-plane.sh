@@ -12,7 +12,8 @@ source "$here/versions.env"
 CACHE=${CHATCHAT_CP_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/chatchat-operator/control-plane}
 # Bump RECIPE when the way the binaries are built changes (flags, module layout).
 RECIPE=1
-stamp=$( (cat "$here/versions.env"; echo "recipe=$RECIPE") | sha256sum | cut -c1-12)
+# Only the control-plane part of versions.env counts (the lines before the "Not part of" marker).
+stamp=$( (sed '/^# Not part of the control-plane build/,$d' "$here/versions.env"; echo "recipe=$RECIPE") | sha256sum | cut -c1-12)
 out="$CACHE/$stamp"
 bin="$out/bin"
 log() { printf '[control-plane] %s\n' "$*" >&2; }

@@ -2,6 +2,10 @@
 # The local Kubernetes cluster for the quick start and the end-to-end tests: a real kube-apiserver,
 # kube-controller-manager, kube-scheduler and etcd, and kwok playing the kubelets of fake nodes
 # (two CPU nodes, two nodes with 4 nvidia.com/gpu each). Everything listens on 127.0.0.1.
+# Pods follow the kwok Stages of kwok-stages.yaml (Running and Ready at once, Job pods Succeeded,
+# and two broken test images: registry.invalid/chatchat-broken:drivers fails,
+# registry.invalid/chatchat-broken:never-ready never becomes Ready). The Gateway API
+# standard-channel CRDs (version in versions.env) are installed.
 #
 #   local-cluster.sh up          start (or reuse) the cluster; prints the kubeconfig path last
 #   local-cluster.sh down        stop it and delete its state
@@ -21,6 +25,11 @@ log() { printf '[local-cluster] %s\n' "$*" >&2; }
 bin=$(bash "$here/build-control-plane.sh" | tail -n 1)
 export PATH="$bin:$PATH" KWOK_KUBECTL_BINARY="$bin/kubectl"
 kubeconfig="$KWOK_WORKDIR/clusters/$NAME/kubeconfig.yaml"
+# kwokctl reads its configuration (and the Stages) only when it creates a cluster: a running cluster
+# made from another configuration is made anew.
+configs=("$here/kwok-cluster.yaml" "$here/kwok-stages.yaml")
+config_stamp_file="$KWOK_WORKDIR/clusters/$NAME/chatchat-config.sha256"
+config_stamp=$(cat "${configs[@]}" | sha256sum | cut -c1-16)
 kc() { kubectl --kubeconfig "$kubeconfig" "$@"; }
 
 running() {
@@ -64,6 +73,10 @@ YAML
 
 case "${1:-up}" in
   up)
+    if running && [ "$(cat "$config_stamp_file" 2>/dev/null)" != "$config_stamp" ]; then
+      log "cluster '$NAME' runs with an older kwok configuration or stages; making it anew"
+      kwokctl delete cluster --name "$NAME" --kubeconfig "$KWOK_WORKDIR/clusters/$NAME/kubeconfig.user.yaml" >&2 || true
+    fi
     if running; then
       log "cluster '$NAME' is running"
     else
@@ -76,9 +89,13 @@ case "${1:-up}" in
         --kwok-controller-binary "$bin/kwok" \
         --etcd-binary "$bin/etcd" \
         --kubeconfig "$KWOK_WORKDIR/clusters/$NAME/kubeconfig.user.yaml" \
-        --wait 120s -c "$here/kwok-cluster.yaml" >&2
+        --wait 120s -c "${configs[0]}" -c "${configs[1]}" >&2
+      echo "$config_stamp" > "$config_stamp_file"
     fi
     kc apply --server-side --field-manager=local-cluster -f "$here/cluster-objects.yaml" >/dev/null
+    gateway_crds=$(bash "$here/gateway-api-crds.sh" | tail -n 1)
+    kc apply --server-side --force-conflicts --field-manager=local-cluster -f "$gateway_crds" >/dev/null
+    kc wait --for=condition=Established --timeout=60s -f "$gateway_crds" >/dev/null
     pv_pool "${CHATCHAT_PV_POOL:-40}"
     check_loopback
     kc wait --for=condition=Ready node --all --timeout=60s >/dev/null

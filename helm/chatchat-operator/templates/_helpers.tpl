@@ -40,10 +40,14 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
 What the operator does with the API, and nothing more:
 - ChatchatClusters: watch them, write their status, set owner references on children
   (blockOwnerDeletion needs update on the finalizers subresource);
-- its children: server-side apply Deployments, Services, ConfigMaps and PersistentVolumeClaims
-  (get/list/watch for the label-filtered informers, create/patch to apply), delete only the WebUI
-  Deployment and Service when the WebUI is turned off (garbage collection removes the rest);
-- Secrets: get, by name, the ones a ChatchatCluster refers to (never list or watch);
+- its children: server-side apply Deployments, StatefulSets, Services, ConfigMaps, Jobs,
+  HorizontalPodAutoscalers, PodDisruptionBudgets, Ingresses, NetworkPolicies, HTTPRoutes and
+  PersistentVolumeClaims (get/list/watch for the label-filtered informers, create/patch to apply),
+  delete the ones a spec change no longer asks for (garbage collection removes the rest with the
+  cluster); claims are never deleted by the operator;
+- Pods: read only (scheduling failures, Job termination messages);
+- Secrets: get, by name, the ones a ChatchatCluster refers to (never list or watch); create the
+  managed stores' credentials once, and patch their owner reference when deletionPolicy changes;
 - Events: create.
 */}}
 {{- define "chatchat-operator.rules" -}}
@@ -57,17 +61,35 @@ What the operator does with the API, and nothing more:
   resources: ["chatchatclusters/finalizers"]
   verbs: ["update"]
 - apiGroups: ["apps"]
-  resources: ["deployments"]
+  resources: ["deployments", "statefulsets"]
   verbs: ["get", "list", "watch", "create", "patch", "update", "delete"]
 - apiGroups: [""]
-  resources: ["services"]
+  resources: ["services", "configmaps"]
   verbs: ["get", "list", "watch", "create", "patch", "update", "delete"]
 - apiGroups: [""]
-  resources: ["configmaps", "persistentvolumeclaims"]
+  resources: ["persistentvolumeclaims"]
   verbs: ["get", "list", "watch", "create", "patch", "update"]
 - apiGroups: [""]
+  resources: ["pods"]
+  verbs: ["get", "list", "watch"]
+- apiGroups: ["batch"]
+  resources: ["jobs"]
+  verbs: ["get", "list", "watch", "create", "patch", "update", "delete"]
+- apiGroups: ["autoscaling"]
+  resources: ["horizontalpodautoscalers"]
+  verbs: ["get", "list", "watch", "create", "patch", "update", "delete"]
+- apiGroups: ["policy"]
+  resources: ["poddisruptionbudgets"]
+  verbs: ["get", "list", "watch", "create", "patch", "update", "delete"]
+- apiGroups: ["networking.k8s.io"]
+  resources: ["ingresses", "networkpolicies"]
+  verbs: ["get", "list", "watch", "create", "patch", "update", "delete"]
+- apiGroups: ["gateway.networking.k8s.io"]
+  resources: ["httproutes"]
+  verbs: ["get", "create", "patch", "update", "delete"]
+- apiGroups: [""]
   resources: ["secrets"]
-  verbs: ["get"]
+  verbs: ["get", "create", "patch"]
 - apiGroups: [""]
   resources: ["events"]
   verbs: ["create", "patch"]

@@ -90,20 +90,25 @@ class HelmChartTest {
             .noneMatch(r -> r.getKind().equals("ServiceMonitor")));
   }
 
-  /** No wildcards, Secrets read by name only, deletes only where the operator deletes. */
+  /**
+   * No wildcards; Secrets read by name and created (generated credentials), never listed, watched
+   * or deleted; claims never deleted by the operator.
+   */
   static void assertLeastPrivilege(List<PolicyRule> rules) {
     for (PolicyRule r : rules) {
       assertFalse(r.getVerbs().contains("*"), r.toString());
       assertFalse(r.getResources().contains("*"), r.toString());
       assertFalse(r.getApiGroups().contains("*"), r.toString());
       if (r.getResources().contains("secrets")) {
-        assertEquals(List.of("get"), r.getVerbs(), "Secrets are only read by name");
+        assertEquals(
+            List.of("get", "create", "patch"),
+            r.getVerbs(),
+            "Secrets are read by name, and generated credentials created once");
       }
-      if (r.getResources().contains("persistentvolumeclaims")
-          || r.getResources().contains("configmaps")) {
+      if (r.getResources().contains("persistentvolumeclaims")) {
         assertFalse(
             r.getVerbs().contains("delete"),
-            "the garbage collector deletes these, not the operator");
+            "data claims go only with deletionPolicy Delete, through the garbage collector");
       }
     }
   }

@@ -5,9 +5,12 @@ import io.chatchat.operator.api.v1alpha1.ChatchatClusterSpec;
 import io.chatchat.operator.api.v1alpha1.CredentialsRef;
 import io.chatchat.operator.api.v1alpha1.EmbeddingSpec;
 import io.chatchat.operator.api.v1alpha1.LlmSpec;
+import io.chatchat.operator.api.v1alpha1.ManagedVectorStore;
 import io.chatchat.operator.api.v1alpha1.MetadataStoreSpec;
 import io.chatchat.operator.api.v1alpha1.SecretKeyRef;
+import io.chatchat.operator.api.v1alpha1.TeiSpec;
 import io.chatchat.operator.api.v1alpha1.VectorStoreSpec;
+import io.chatchat.operator.api.v1alpha1.VllmSpec;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import java.util.List;
 
@@ -43,6 +46,28 @@ public final class TestClusters {
     s.embedding.external.baseUrl = "http://tei.models.svc/v1";
     s.embedding.external.model = "bge-m3";
     c.setSpec(s);
+    return c;
+  }
+
+  /**
+   * The whole stack run by the operator: managed MySQL and Elasticsearch, vLLM (1 GPU) and TEI (1
+   * GPU).
+   */
+  public static ChatchatCluster managed() {
+    ChatchatCluster c = external();
+    ChatchatClusterSpec s = c.getSpec();
+    s.metadataStore.type = MetadataStoreSpec.Type.Managed;
+    s.metadataStore.external = null;
+    s.vectorStore.elasticsearch = null;
+    s.vectorStore.managed = new ManagedVectorStore();
+    s.llm.external = null;
+    s.llm.vllm = new VllmSpec();
+    s.llm.vllm.model = "Qwen/Qwen2.5-7B-Instruct";
+    s.llm.vllm.servedModelName = "qwen2.5-7b";
+    s.embedding.external = null;
+    s.embedding.tei = new TeiSpec();
+    s.embedding.tei.model = "BAAI/bge-m3";
+    s.embedding.tei.servedModelName = "bge-m3";
     return c;
   }
 

@@ -2,10 +2,14 @@ package io.chatchat.operator.model;
 
 import io.chatchat.operator.api.v1alpha1.ChatchatCluster;
 import io.chatchat.operator.api.v1alpha1.Defaults;
+import io.chatchat.operator.api.v1alpha1.KnowledgeBaseSpec;
 import io.fabric8.kubernetes.api.model.Probe;
 import io.fabric8.kubernetes.api.model.ProbeBuilder;
 import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.TopologySpreadConstraint;
+import io.fabric8.kubernetes.api.model.TopologySpreadConstraintBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import java.util.ArrayList;
 import java.util.List;
 
 /** The Chatchat API tier: `chatchat start --api` on port 7861, and its Service. */
@@ -28,42 +32,109 @@ public final class ApiComponent {
   private ApiComponent() {}
 
   public static Deployment deployment(ChatchatCluster cr, String configHash) {
-    ChatchatPodTemplate.Role role =
-        new ChatchatPodTemplate.Role(
-            Labels.COMPONENT_API,
-            "--api",
-            PORT_NAME,
-            Defaults.API_PORT,
-            cr.getSpec().api.drainSeconds,
-            cr.getSpec().api,
-            ChatchatPodTemplate.resources("500m", "1Gi", "4Gi"),
-            // uvicorn listens only after Chatchat's heavy imports: up to 10 minutes.
-            new ProbeBuilder()
-                .withNewTcpSocket()
-                .withNewPort(PORT_NAME)
-                .endTcpSocket()
-                .withPeriodSeconds(5)
-                .withFailureThreshold(120)
-                .withTimeoutSeconds(3)
-                .build(),
-            new ProbeBuilder()
-                .withNewExec()
-                .withCommand("python", "-c", READINESS_SCRIPT)
-                .endExec()
-                .withPeriodSeconds(10)
-                .withTimeoutSeconds(10)
-                .withFailureThreshold(3)
-                .withSuccessThreshold(1)
-                .build(),
-            // /docs is served by the API process itself: a dead uvicorn fails it.
-            httpProbe("/docs", 20, 5, 3),
-            List.of());
+    boolean singleWriter = singleWriter(cr);
+    List<TopologySpreadConstraint> spread = new ArrayList<>();
+    if (cr.getSpec().api.spreadAcrossNodes) {
+      for (String key : List.of("kubernetes.io/hostname", "topology.kubernetes.io/zone")) {
+        spread.add(
+            new TopologySpreadConstraintBuilder()
+                .withMaxSkew(1)
+                .withTopologyKey(key)
+                .withWhenUnsatisfiable("ScheduleAnyway")
+                .withNewLabelSelector()
+                .withMatchLabels(Labels.selector(cr, Labels.COMPONENT_API))
+                .endLabelSelector()
+                .build());
+      }
+    }
     return Deployments.deployment(
         cr,
         Names.api(cr),
         Labels.COMPONENT_API,
         cr.getSpec().api.replicas,
-        ChatchatPodTemplate.build(cr, role, configHash));
+        ChatchatPodTemplate.build(
+            cr,
+            role(
+                cr,
+                Labels.COMPONENT_API,
+                singleWriter
+                    ? ChatchatPodTemplate.KnowledgeBaseMount.READ_ONLY_EMPTY
+                    : ChatchatPodTemplate.KnowledgeBaseMount.CLAIM,
+                spread),
+            configHash));
+  }
+
+  /**
+   * The single knowledge-base writer: one API process that mounts the ReadWriteOnce volume and
+   * serves every request that touches files (routed to it by the Ingress or HTTPRoute).
+   */
+  public static Deployment writer(ChatchatCluster cr, String configHash) {
+    return Deployments.deployment(
+        cr,
+        Names.knowledgeBaseWriter(cr),
+        Labels.COMPONENT_KB_WRITER,
+        1,
+        ChatchatPodTemplate.build(
+            cr,
+            role(
+                cr,
+                Labels.COMPONENT_KB_WRITER,
+                ChatchatPodTemplate.KnowledgeBaseMount.CLAIM,
+                List.of()),
+            configHash));
+  }
+
+  public static Service writerService(ChatchatCluster cr) {
+    return Deployments.service(
+        cr,
+        Names.knowledgeBaseWriter(cr),
+        Labels.COMPONENT_KB_WRITER,
+        PORT_NAME,
+        Defaults.API_PORT,
+        false);
+  }
+
+  public static boolean singleWriter(ChatchatCluster cr) {
+    return cr.getSpec().knowledgeBase.writeMode == KnowledgeBaseSpec.WriteMode.SingleWriter;
+  }
+
+  private static ChatchatPodTemplate.Role role(
+      ChatchatCluster cr,
+      String component,
+      ChatchatPodTemplate.KnowledgeBaseMount kb,
+      List<TopologySpreadConstraint> spread) {
+    return new ChatchatPodTemplate.Role(
+        component,
+        "--api",
+        PORT_NAME,
+        Defaults.API_PORT,
+        cr.getSpec().api.drainSeconds,
+        cr.getSpec().api,
+        ChatchatPodTemplate.resources("500m", "1Gi", "4Gi"),
+        // uvicorn listens only after Chatchat's heavy imports: up to 10 minutes.
+        new ProbeBuilder()
+            .withNewTcpSocket()
+            .withNewPort(PORT_NAME)
+            .endTcpSocket()
+            .withPeriodSeconds(5)
+            .withFailureThreshold(120)
+            .withTimeoutSeconds(3)
+            .build(),
+        new ProbeBuilder()
+            .withNewExec()
+            .withCommand("python", "-c", READINESS_SCRIPT)
+            .endExec()
+            .withPeriodSeconds(10)
+            .withTimeoutSeconds(10)
+            .withFailureThreshold(3)
+            .withSuccessThreshold(1)
+            .build(),
+        // /docs is served by the API process itself: a dead uvicorn fails it.
+        httpProbe("/docs", 20, 5, 3),
+        List.of(),
+        kb,
+        null,
+        spread);
   }
 
   public static Service service(ChatchatCluster cr) {

@@ -3,6 +3,7 @@ package io.chatchat.operator.model;
 import io.chatchat.operator.api.v1alpha1.ChatchatCluster;
 import io.chatchat.operator.api.v1alpha1.ChatchatClusterSpec;
 import io.chatchat.operator.api.v1alpha1.PodTierSpec;
+import io.fabric8.kubernetes.api.model.Affinity;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.EnvVar;
@@ -13,6 +14,7 @@ import io.fabric8.kubernetes.api.model.Probe;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.ResourceRequirements;
 import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
+import io.fabric8.kubernetes.api.model.TopologySpreadConstraint;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeBuilder;
 import io.fabric8.kubernetes.api.model.VolumeMount;
@@ -31,6 +33,19 @@ final class ChatchatPodTemplate {
 
   private ChatchatPodTemplate() {}
 
+  /** How a pod sees the knowledge-base files. */
+  enum KnowledgeBaseMount {
+    /** The shared claim. */
+    CLAIM,
+    /**
+     * An empty read-only directory: an API reader beside a single writer. A write that reaches it
+     * by mistake fails loudly instead of landing on a disk no other pod sees.
+     */
+    READ_ONLY_EMPTY,
+    /** A scratch directory: Jobs that touch only the database. */
+    SCRATCH
+  }
+
   /** What differs between the API and the WebUI pods. */
   record Role(
       String component,
@@ -43,80 +58,55 @@ final class ChatchatPodTemplate {
       Probe startup,
       Probe readiness,
       Probe liveness,
-      List<EnvVar> roleEnv) {}
+      List<EnvVar> roleEnv,
+      KnowledgeBaseMount kbMount,
+      Affinity affinity,
+      List<TopologySpreadConstraint> spread) {}
+
+  /**
+   * Directories Chatchat needs before it starts (only `chatchat init` creates them), as a shell
+   * command.
+   */
+  static String prepareDirs(ChatchatCluster cr) {
+    String root = cr.getSpec().chatchatRoot;
+    return "mkdir -p "
+        + root
+        + "/data/media/image "
+        + root
+        + "/data/media/audio "
+        + root
+        + "/data/media/video "
+        + root
+        + "/data/temp/openai_files "
+        + TMP
+        + "/home";
+  }
 
   static PodTemplateSpec build(ChatchatCluster cr, Role role, String configHash) {
     ChatchatClusterSpec spec = cr.getSpec();
-    String root = spec.chatchatRoot;
     Map<String, String> annotations = new LinkedHashMap<>(role.tier().podAnnotations);
     annotations.put(ConfigHash.ANNOTATION, configHash);
 
-    List<EnvVar> env = new ArrayList<>();
-    env.add(env("CHATCHAT_ROOT", root));
-    env.add(env("HOME", TMP + "/home"));
-    env.add(env("PYTHONUNBUFFERED", "1"));
-    env.add(env("PYTHONDONTWRITEBYTECODE", "1"));
-    env.addAll(ChatchatSettings.secretEnv(spec));
+    List<EnvVar> env = baseEnv(cr);
     env.addAll(role.roleEnv());
     env.addAll(role.tier().env);
 
-    List<VolumeMount> mounts = new ArrayList<>();
-    for (String file : ChatchatSettings.FILES) {
-      mounts.add(
-          new VolumeMountBuilder()
-              .withName("settings")
-              .withMountPath(root + "/" + file)
-              .withSubPath(file)
-              .withReadOnly(true)
-              .build());
-    }
-    mounts.add(mount("knowledge-base", ChatchatSettings.kbRootPath(spec)));
-    mounts.add(mount("logs", root + "/data/logs"));
-    mounts.add(mount("media", root + "/data/media"));
-    mounts.add(mount("temp", root + "/data/temp"));
-    mounts.add(mount("tmp", TMP));
-
-    // Chatchat needs these directories before it starts (only `chatchat init` creates them) and
     // `exec` hands PID 1 to Python so that SIGTERM reaches it.
-    String script =
-        "mkdir -p "
-            + root
-            + "/data/media/image "
-            + root
-            + "/data/media/audio "
-            + root
-            + "/data/media/video "
-            + root
-            + "/data/temp/openai_files "
-            + TMP
-            + "/home && exec python -m chatchat.cli start "
-            + role.startArgs();
+    String script = prepareDirs(cr) + " && exec python -m chatchat.cli start " + role.startArgs();
 
     ContainerBuilder container =
-        new ContainerBuilder()
-            .withName(CONTAINER)
-            .withImage(spec.image)
-            .withImagePullPolicy(spec.imagePullPolicy.name())
+        container(cr, env, mounts(cr, role.kbMount()))
             .withCommand("/bin/sh", "-c", script)
             .addNewPort()
             .withName(role.portName())
             .withContainerPort(role.port())
             .withProtocol("TCP")
             .endPort()
-            .withEnv(env)
-            .withVolumeMounts(mounts)
             .withResources(
                 role.tier().resources != null ? role.tier().resources : role.defaultResources())
             .withStartupProbe(role.startup())
             .withReadinessProbe(role.readiness())
-            .withLivenessProbe(role.liveness())
-            .withNewSecurityContext()
-            .withAllowPrivilegeEscalation(false)
-            .withReadOnlyRootFilesystem(true)
-            .withNewCapabilities()
-            .withDrop("ALL")
-            .endCapabilities()
-            .endSecurityContext();
+            .withLivenessProbe(role.liveness());
     if (role.drainSeconds() > 0) {
       container
           .withNewLifecycle()
@@ -129,36 +119,19 @@ final class ChatchatPodTemplate {
     }
     Container c = container.build();
 
-    List<Volume> volumes = new ArrayList<>();
-    volumes.add(
-        new VolumeBuilder()
-            .withName("settings")
-            .withNewConfigMap()
-            .withName(Names.settings(cr))
-            .endConfigMap()
-            .build());
-    volumes.add(
-        new VolumeBuilder()
-            .withName("knowledge-base")
-            .withNewPersistentVolumeClaim()
-            .withClaimName(Names.knowledgeBaseClaim(cr))
-            .endPersistentVolumeClaim()
-            .build());
-    for (String name : List.of("logs", "media", "temp", "tmp")) {
-      volumes.add(new VolumeBuilder().withName(name).withNewEmptyDir().endEmptyDir().build());
-    }
-
     return new PodTemplateSpecBuilder()
         .withNewMetadata()
-        .withLabels(Labels.of(cr, role.component()))
+        .withLabels(podLabels(cr, role.component()))
         .withAnnotations(annotations)
         .endMetadata()
         .withNewSpec()
         .withContainers(c)
-        .withVolumes(volumes)
+        .withVolumes(volumes(cr, role.kbMount()))
         .withImagePullSecrets(spec.imagePullSecrets)
         .withNodeSelector(role.tier().nodeSelector)
         .withTolerations(role.tier().tolerations)
+        .withAffinity(role.affinity())
+        .withTopologySpreadConstraints(role.spread())
         .withEnableServiceLinks(false)
         .withAutomountServiceAccountToken(false)
         .withTerminationGracePeriodSeconds((long) role.drainSeconds() + 30)
@@ -169,6 +142,144 @@ final class ChatchatPodTemplate {
         .endSecurityContext()
         .endSpec()
         .build();
+  }
+
+  /**
+   * The pod template of a Job running the Chatchat image with the cluster's settings and secrets.
+   *
+   * @param verifyScript Python put in the VERIFY env var for the command to run, or null
+   */
+  static PodTemplateSpec job(
+      ChatchatCluster cr,
+      String component,
+      String configHash,
+      List<String> command,
+      boolean mountKnowledgeBase,
+      String verifyScript) {
+    ChatchatClusterSpec spec = cr.getSpec();
+    List<EnvVar> env = baseEnv(cr);
+    if (verifyScript != null) {
+      env.add(env("VERIFY", verifyScript));
+    }
+    env.addAll(spec.api.env);
+    KnowledgeBaseMount kb =
+        mountKnowledgeBase ? KnowledgeBaseMount.CLAIM : KnowledgeBaseMount.SCRATCH;
+    Container c =
+        container(cr, env, mounts(cr, kb))
+            .withCommand(command)
+            .withResources(
+                spec.api.resources != null ? spec.api.resources : resources("250m", "1Gi", "4Gi"))
+            .withTerminationMessagePolicy("FallbackToLogsOnError")
+            .build();
+    return new PodTemplateSpecBuilder()
+        .withNewMetadata()
+        .withLabels(podLabels(cr, component))
+        .withAnnotations(Map.of(ConfigHash.ANNOTATION, configHash))
+        .endMetadata()
+        .withNewSpec()
+        .withRestartPolicy("Never")
+        .withContainers(c)
+        .withVolumes(volumes(cr, kb))
+        .withImagePullSecrets(spec.imagePullSecrets)
+        .withNodeSelector(spec.api.nodeSelector)
+        .withTolerations(spec.api.tolerations)
+        .withAffinity(mountKnowledgeBase ? ChatchatJobs.besideWriter(cr) : null)
+        .withEnableServiceLinks(false)
+        .withAutomountServiceAccountToken(false)
+        .withNewSecurityContext()
+        .withNewSeccompProfile()
+        .withType("RuntimeDefault")
+        .endSeccompProfile()
+        .endSecurityContext()
+        .endSpec()
+        .build();
+  }
+
+  /** Pod labels: the component's, plus the label the stores' NetworkPolicy admits. */
+  private static Map<String, String> podLabels(ChatchatCluster cr, String component) {
+    Map<String, String> labels = Labels.of(cr, component);
+    labels.put(Labels.STORE_CLIENT, "true");
+    return labels;
+  }
+
+  private static List<EnvVar> baseEnv(ChatchatCluster cr) {
+    List<EnvVar> env = new ArrayList<>();
+    env.add(env("CHATCHAT_ROOT", cr.getSpec().chatchatRoot));
+    env.add(env("HOME", TMP + "/home"));
+    env.add(env("PYTHONUNBUFFERED", "1"));
+    env.add(env("PYTHONDONTWRITEBYTECODE", "1"));
+    env.addAll(ChatchatSettings.secretEnv(cr));
+    return env;
+  }
+
+  private static ContainerBuilder container(
+      ChatchatCluster cr, List<EnvVar> env, List<VolumeMount> mounts) {
+    return new ContainerBuilder()
+        .withName(CONTAINER)
+        .withImage(cr.getSpec().image)
+        .withImagePullPolicy(cr.getSpec().imagePullPolicy.name())
+        .withEnv(env)
+        .withVolumeMounts(mounts)
+        .withNewSecurityContext()
+        .withAllowPrivilegeEscalation(false)
+        .withReadOnlyRootFilesystem(true)
+        .withNewCapabilities()
+        .withDrop("ALL")
+        .endCapabilities()
+        .endSecurityContext();
+  }
+
+  private static List<VolumeMount> mounts(ChatchatCluster cr, KnowledgeBaseMount kb) {
+    String root = cr.getSpec().chatchatRoot;
+    List<VolumeMount> mounts = new ArrayList<>();
+    for (String file : ChatchatSettings.FILES) {
+      mounts.add(
+          new VolumeMountBuilder()
+              .withName("settings")
+              .withMountPath(root + "/" + file)
+              .withSubPath(file)
+              .withReadOnly(true)
+              .build());
+    }
+    mounts.add(
+        new VolumeMountBuilder()
+            .withName("knowledge-base")
+            .withMountPath(ChatchatSettings.kbRootPath(cr.getSpec()))
+            .withReadOnly(kb == KnowledgeBaseMount.READ_ONLY_EMPTY ? Boolean.TRUE : null)
+            .build());
+    mounts.add(mount("logs", root + "/data/logs"));
+    mounts.add(mount("media", root + "/data/media"));
+    mounts.add(mount("temp", root + "/data/temp"));
+    mounts.add(mount("tmp", TMP));
+    return mounts;
+  }
+
+  private static List<Volume> volumes(ChatchatCluster cr, KnowledgeBaseMount kb) {
+    List<Volume> volumes = new ArrayList<>();
+    volumes.add(
+        new VolumeBuilder()
+            .withName("settings")
+            .withNewConfigMap()
+            .withName(Names.settings(cr))
+            .endConfigMap()
+            .build());
+    volumes.add(
+        kb == KnowledgeBaseMount.CLAIM
+            ? new VolumeBuilder()
+                .withName("knowledge-base")
+                .withNewPersistentVolumeClaim()
+                .withClaimName(Names.knowledgeBaseClaim(cr))
+                .endPersistentVolumeClaim()
+                .build()
+            : new VolumeBuilder()
+                .withName("knowledge-base")
+                .withNewEmptyDir()
+                .endEmptyDir()
+                .build());
+    for (String name : List.of("logs", "media", "temp", "tmp")) {
+      volumes.add(new VolumeBuilder().withName(name).withNewEmptyDir().endEmptyDir().build());
+    }
+    return volumes;
   }
 
   static ResourceRequirements resources(String cpu, String memory, String memoryLimit) {

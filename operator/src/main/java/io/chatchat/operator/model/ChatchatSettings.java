@@ -8,7 +8,6 @@ import io.chatchat.operator.api.v1alpha1.ChatchatCluster;
 import io.chatchat.operator.api.v1alpha1.ChatchatClusterSpec;
 import io.chatchat.operator.api.v1alpha1.CredentialsRef;
 import io.chatchat.operator.api.v1alpha1.Defaults;
-import io.chatchat.operator.api.v1alpha1.ExternalModelEndpoint;
 import io.chatchat.operator.api.v1alpha1.MetadataStoreSpec;
 import io.chatchat.operator.api.v1alpha1.SecretKeyRef;
 import io.chatchat.operator.api.v1alpha1.VectorStoreSpec;
@@ -78,8 +77,8 @@ public final class ChatchatSettings {
             + ". Edit the ChatchatCluster, not this file.\n";
     Map<String, String> files = new LinkedHashMap<>();
     files.put(BASIC, header + yaml(basic(cr)));
-    files.put(KB, header + secretsNote(kbSecretsNote(spec)) + yaml(kb(spec)));
-    files.put(MODEL, header + secretsNote(modelSecretsNote(spec)) + yaml(model(spec)));
+    files.put(KB, header + secretsNote(kbSecretsNote(cr)) + yaml(kb(cr)));
+    files.put(MODEL, header + secretsNote(modelSecretsNote(cr)) + yaml(model(cr)));
     return files;
   }
 
@@ -128,7 +127,8 @@ public final class ChatchatSettings {
     }
   }
 
-  private static Map<String, Object> kb(ChatchatClusterSpec spec) {
+  private static Map<String, Object> kb(ChatchatCluster cr) {
+    ChatchatClusterSpec spec = cr.getSpec();
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("DEFAULT_KNOWLEDGE_BASE", spec.knowledgeBase.defaultKnowledgeBase);
     m.put("DEFAULT_VS_TYPE", vsType(spec.vectorStore.type));
@@ -139,14 +139,14 @@ public final class ChatchatSettings {
     m.put("VECTOR_SEARCH_TOP_K", spec.knowledgeBase.topK);
     m.put("SCORE_THRESHOLD", spec.knowledgeBase.scoreThreshold);
     Map<String, Object> kbs = new LinkedHashMap<>();
-    VectorStoreSpec vs = spec.vectorStore;
-    switch (vs.type) {
+    Endpoints.VectorStore vs = Endpoints.vectorStore(cr);
+    switch (vs.type()) {
       case Elasticsearch:
         {
           Map<String, Object> es = new LinkedHashMap<>();
-          es.put("scheme", vs.elasticsearch.scheme.name());
-          es.put("host", vs.elasticsearch.host);
-          es.put("port", String.valueOf(vs.elasticsearch.port));
+          es.put("scheme", vs.scheme());
+          es.put("host", vs.host());
+          es.put("port", String.valueOf(vs.port()));
           es.put("index_name", "chatchat");
           es.put("user", "");
           es.put("password", "");
@@ -156,11 +156,11 @@ public final class ChatchatSettings {
       case Milvus:
         {
           Map<String, Object> mv = new LinkedHashMap<>();
-          mv.put("host", vs.milvus.host);
-          mv.put("port", String.valueOf(vs.milvus.port));
+          mv.put("host", vs.host());
+          mv.put("port", String.valueOf(vs.port()));
           mv.put("user", "");
           mv.put("password", "");
-          mv.put("secure", vs.milvus.secure);
+          mv.put("secure", vs.secure());
           kbs.put("milvus", mv);
           kbs.put(
               "milvus_kwargs",
@@ -178,43 +178,40 @@ public final class ChatchatSettings {
         kbs.put("faiss", new LinkedHashMap<>());
         break;
       default:
-        throw new IllegalArgumentException("unknown vector store " + vs.type);
+        throw new IllegalArgumentException("unknown vector store " + vs.type());
     }
     m.put("kbs_config", kbs);
     return m;
   }
 
-  private static String kbSecretsNote(ChatchatClusterSpec spec) {
-    VectorStoreSpec vs = spec.vectorStore;
-    boolean secret =
-        (vs.type == VectorStoreSpec.Type.Elasticsearch && vs.elasticsearch.credentials != null)
-            || (vs.type == VectorStoreSpec.Type.Milvus && vs.milvus.credentials != null)
-            || vs.type == VectorStoreSpec.Type.PGVector;
+  private static String kbSecretsNote(ChatchatCluster cr) {
+    Endpoints.VectorStore vs = Endpoints.vectorStore(cr);
+    boolean secret = vs.credentials() != null || vs.connectionUri() != null;
     return secret
         ? "Credentials of the vector store come from Secrets through the KBS_CONFIG environment"
             + " variable, which Chatchat merges over kbs_config."
         : null;
   }
 
-  private static Map<String, Object> model(ChatchatClusterSpec spec) {
+  private static Map<String, Object> model(ChatchatCluster cr) {
+    ChatchatClusterSpec spec = cr.getSpec();
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("DEFAULT_LLM_MODEL", spec.llm.effectiveDefaultModel());
-    m.put("DEFAULT_EMBEDDING_MODEL", spec.embedding.external.model);
+    m.put("DEFAULT_EMBEDDING_MODEL", spec.embedding.model());
     m.put("TEMPERATURE", spec.llm.temperature);
-    m.put("MODEL_PLATFORMS", platforms(spec, false));
+    m.put("MODEL_PLATFORMS", platforms(cr, false));
     return m;
   }
 
-  private static String modelSecretsNote(ChatchatClusterSpec spec) {
-    return hasApiKeys(spec)
+  private static String modelSecretsNote(ChatchatCluster cr) {
+    return hasApiKeys(cr)
         ? "API keys come from Secrets through the MODEL_PLATFORMS environment variable, which"
             + " replaces the list below."
         : null;
   }
 
-  private static boolean hasApiKeys(ChatchatClusterSpec spec) {
-    return spec.llm.external.apiKeySecretRef != null
-        || spec.embedding.external.apiKeySecretRef != null;
+  private static boolean hasApiKeys(ChatchatCluster cr) {
+    return Endpoints.llm(cr).apiKey() != null || Endpoints.embedding(cr).apiKey() != null;
   }
 
   /**
@@ -222,30 +219,33 @@ public final class ChatchatSettings {
    * missing from the lists breaks every Chatchat command at import, chatchat.md §3.3).
    */
   private static List<Map<String, Object>> platforms(
-      ChatchatClusterSpec spec, boolean withKeyReferences) {
+      ChatchatCluster cr, boolean withKeyReferences) {
+    ChatchatClusterSpec spec = cr.getSpec();
+    Endpoints.Model llm = Endpoints.llm(cr);
+    Endpoints.Model embedding = Endpoints.embedding(cr);
     List<Map<String, Object>> list = new ArrayList<>();
     list.add(
         platform(
             LLM_PLATFORM,
-            spec.llm.external,
+            llm,
             withKeyReferences ? ENV_LLM_API_KEY : null,
             spec.llm.maxConcurrency,
-            spec.llm.external.models,
+            llm.models(),
             List.of()));
     list.add(
         platform(
             EMBEDDING_PLATFORM,
-            spec.embedding.external,
+            embedding,
             withKeyReferences ? ENV_EMBEDDING_API_KEY : null,
             spec.llm.maxConcurrency,
             List.of(),
-            List.of(spec.embedding.external.model)));
+            embedding.models()));
     return list;
   }
 
   private static Map<String, Object> platform(
       String name,
-      ExternalModelEndpoint endpoint,
+      Endpoints.Model endpoint,
       String keyEnv,
       int concurrency,
       List<String> llmModels,
@@ -253,10 +253,8 @@ public final class ChatchatSettings {
     Map<String, Object> p = new LinkedHashMap<>();
     p.put("platform_name", name);
     p.put("platform_type", PLATFORM_TYPE);
-    p.put("api_base_url", endpoint.baseUrl);
-    p.put(
-        "api_key",
-        keyEnv != null && endpoint.apiKeySecretRef != null ? "$(" + keyEnv + ")" : "EMPTY");
+    p.put("api_base_url", endpoint.baseUrl());
+    p.put("api_key", keyEnv != null && endpoint.apiKey() != null ? "$(" + keyEnv + ")" : "EMPTY");
     p.put("api_concurrencies", concurrency);
     p.put("auto_detect_model", false);
     p.put("llm_models", List.copyOf(llmModels));
@@ -273,56 +271,52 @@ public final class ChatchatSettings {
    * Environment variables that bring secrets into the Chatchat container, in dependency order:
    * variables from Secrets first, then the JSON overrides that refer to them.
    */
-  public static List<EnvVar> secretEnv(ChatchatClusterSpec spec) {
+  public static List<EnvVar> secretEnv(ChatchatCluster cr) {
     List<EnvVar> env = new ArrayList<>();
-    if (spec.metadataStore.type == MetadataStoreSpec.Type.External) {
-      env.add(fromSecret("SQLALCHEMY_DATABASE_URI", spec.metadataStore.external.uriSecretRef));
+    SecretKeyRef dbUri = Endpoints.databaseUri(cr);
+    if (dbUri != null) {
+      env.add(fromSecret("SQLALCHEMY_DATABASE_URI", dbUri));
     }
-    VectorStoreSpec vs = spec.vectorStore;
+    Endpoints.VectorStore vs = Endpoints.vectorStore(cr);
     Map<String, Object> kbsOverride = new LinkedHashMap<>();
-    CredentialsRef creds = null;
-    String store = null;
-    if (vs.type == VectorStoreSpec.Type.Elasticsearch) {
-      creds = vs.elasticsearch.credentials;
-      store = "es";
-    } else if (vs.type == VectorStoreSpec.Type.Milvus) {
-      creds = vs.milvus.credentials;
-      store = "milvus";
-    }
+    CredentialsRef creds = vs.credentials();
     if (creds != null) {
+      String store = vsType(vs.type());
       env.add(fromSecret(ENV_VS_USER, new SecretKeyRef(creds.secretName, creds.usernameKey)));
       env.add(fromSecret(ENV_VS_PASSWORD, new SecretKeyRef(creds.secretName, creds.passwordKey)));
       kbsOverride.put(
           store,
           orderedMap("user", "$(" + ENV_VS_USER + ")", "password", "$(" + ENV_VS_PASSWORD + ")"));
     }
-    if (vs.type == VectorStoreSpec.Type.PGVector) {
-      env.add(fromSecret(ENV_PG_URI, vs.pgvector.connectionUriSecretRef));
+    if (vs.connectionUri() != null) {
+      env.add(fromSecret(ENV_PG_URI, vs.connectionUri()));
       kbsOverride.put("pg", orderedMap("connection_uri", "$(" + ENV_PG_URI + ")"));
     }
-    if (spec.llm.external.apiKeySecretRef != null) {
-      env.add(fromSecret(ENV_LLM_API_KEY, spec.llm.external.apiKeySecretRef));
+    Endpoints.Model llm = Endpoints.llm(cr);
+    Endpoints.Model embedding = Endpoints.embedding(cr);
+    if (llm.apiKey() != null) {
+      env.add(fromSecret(ENV_LLM_API_KEY, llm.apiKey()));
     }
-    if (spec.embedding.external.apiKeySecretRef != null) {
-      env.add(fromSecret(ENV_EMBEDDING_API_KEY, spec.embedding.external.apiKeySecretRef));
+    if (embedding.apiKey() != null) {
+      env.add(fromSecret(ENV_EMBEDDING_API_KEY, embedding.apiKey()));
     }
     if (!kbsOverride.isEmpty()) {
       env.add(new EnvVarBuilder().withName("KBS_CONFIG").withValue(json(kbsOverride)).build());
     }
-    if (hasApiKeys(spec)) {
+    if (hasApiKeys(cr)) {
       env.add(
           new EnvVarBuilder()
               .withName("MODEL_PLATFORMS")
-              .withValue(json(platforms(spec, true)))
+              .withValue(json(platforms(cr, true)))
               .build());
     }
     return env;
   }
 
   /** Every Secret key the pods read, so the reconciler can check they exist. */
-  public static List<SecretKeyRef> referencedSecretKeys(ChatchatClusterSpec spec) {
+  public static List<SecretKeyRef> referencedSecretKeys(ChatchatCluster cr) {
     List<SecretKeyRef> refs = new ArrayList<>();
-    for (EnvVar e : secretEnv(spec)) {
+    for (EnvVar e : secretEnv(cr)) {
       if (e.getValueFrom() != null && e.getValueFrom().getSecretKeyRef() != null) {
         refs.add(
             new SecretKeyRef(
@@ -337,9 +331,9 @@ public final class ChatchatSettings {
    * Secret keys whose values are placed inside a JSON override, where a double quote or backslash
    * would break the JSON Chatchat parses.
    */
-  public static List<SecretKeyRef> secretKeysInsideJson(ChatchatClusterSpec spec) {
+  public static List<SecretKeyRef> secretKeysInsideJson(ChatchatCluster cr) {
     List<SecretKeyRef> refs = new ArrayList<>();
-    for (EnvVar e : secretEnv(spec)) {
+    for (EnvVar e : secretEnv(cr)) {
       if (e.getValueFrom() != null
           && e.getValueFrom().getSecretKeyRef() != null
           && !e.getName().equals("SQLALCHEMY_DATABASE_URI")) {

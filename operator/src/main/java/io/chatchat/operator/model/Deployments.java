@@ -16,11 +16,11 @@ final class Deployments {
   private Deployments() {}
 
   /**
-   * Surge one new pod before an old one goes, so ready endpoints never drop. A ReadWriteOnce
-   * knowledge-base volume cannot be mounted by the old and the new pod at once: Recreate.
+   * Surge one new pod before an old one goes, so ready endpoints never drop. A pod that mounts a
+   * ReadWriteOnce knowledge-base volume cannot overlap with its successor: Recreate.
    */
-  static DeploymentStrategy strategy(ChatchatCluster cr) {
-    if (!sharedVolume(cr)) {
+  static DeploymentStrategy strategy(ChatchatCluster cr, boolean mountsClaim) {
+    if (mountsClaim && !sharedVolume(cr)) {
       return new DeploymentStrategyBuilder().withType("Recreate").build();
     }
     return new DeploymentStrategyBuilder()
@@ -41,6 +41,9 @@ final class Deployments {
   /** A Chatchat tier's Deployment around its pod template. */
   static Deployment deployment(
       ChatchatCluster cr, String name, String component, int replicas, PodTemplateSpec template) {
+    boolean mountsClaim =
+        template.getSpec().getVolumes().stream()
+            .anyMatch(v -> v.getPersistentVolumeClaim() != null);
     return new DeploymentBuilder()
         .withMetadata(OwnerRefs.owned(cr, name, component))
         .withNewSpec()
@@ -48,7 +51,7 @@ final class Deployments {
         .withNewSelector()
         .withMatchLabels(Labels.selector(cr, component))
         .endSelector()
-        .withStrategy(strategy(cr))
+        .withStrategy(strategy(cr, mountsClaim))
         .withRevisionHistoryLimit(5)
         .withProgressDeadlineSeconds(600)
         .withTemplate(template)

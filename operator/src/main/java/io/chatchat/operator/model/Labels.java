@@ -23,6 +23,18 @@ public final class Labels {
   public static final String COMPONENT_WEBUI = "webui";
   public static final String COMPONENT_SETTINGS = "settings";
   public static final String COMPONENT_KNOWLEDGE_BASE = "knowledge-base";
+  public static final String COMPONENT_KB_WRITER = "kb-writer";
+  public static final String COMPONENT_DATABASE = "database";
+  public static final String COMPONENT_VECTOR_STORE = "vector-store";
+  public static final String COMPONENT_LLM = "llm";
+  public static final String COMPONENT_EMBEDDING = "embedding";
+  public static final String COMPONENT_INIT = "init";
+  public static final String COMPONENT_PREFLIGHT = "preflight";
+  public static final String COMPONENT_KB_BUILD = "kb-build";
+  public static final String COMPONENT_AUTOSCALER = "autoscaler";
+
+  /** Label of the Chatchat pods that may talk to the stores (NetworkPolicy peers). */
+  public static final String STORE_CLIENT = "chatchat.io/store-client";
 
   private Labels() {}
 
@@ -32,6 +44,18 @@ public final class Labels {
     m.put(NAME, APP);
     m.put(INSTANCE, cr.getMetadata().getName());
     m.put(COMPONENT, component);
+    return m;
+  }
+
+  /** Labels of a component's objects; the version label follows the given image. */
+  public static Map<String, String> of(ChatchatCluster cr, String component, String image) {
+    Map<String, String> m = selector(cr, component);
+    m.put(MANAGED_BY, OPERATOR);
+    m.put(PART_OF, APP);
+    String version = imageTag(image);
+    if (version != null) {
+      m.put(VERSION, version);
+    }
     return m;
   }
 

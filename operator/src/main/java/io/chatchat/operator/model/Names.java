@@ -22,6 +22,57 @@ public final class Names {
     return cr.getMetadata().getName() + "-kb";
   }
 
+  public static String knowledgeBaseWriter(ChatchatCluster cr) {
+    return cr.getMetadata().getName() + "-kb-writer";
+  }
+
+  /** StatefulSet and client Service of the managed database. */
+  public static String database(ChatchatCluster cr) {
+    return cr.getMetadata().getName() + "-db";
+  }
+
+  public static String databaseCredentials(ChatchatCluster cr) {
+    return cr.getMetadata().getName() + "-db-credentials";
+  }
+
+  /** StatefulSet and client Service of the managed vector store. */
+  public static String vectorStore(ChatchatCluster cr) {
+    return cr.getMetadata().getName() + "-vectors";
+  }
+
+  public static String vectorStoreCredentials(ChatchatCluster cr) {
+    return cr.getMetadata().getName() + "-vectors-credentials";
+  }
+
+  /** The governing (headless) Service of a StatefulSet. */
+  public static String headless(String statefulSet) {
+    return statefulSet + "-headless";
+  }
+
+  public static String llm(ChatchatCluster cr) {
+    return cr.getMetadata().getName() + "-llm";
+  }
+
+  public static String embedding(ChatchatCluster cr) {
+    return cr.getMetadata().getName() + "-embedding";
+  }
+
+  public static String modelCache(String server) {
+    return server + "-cache";
+  }
+
+  public static String initJob(ChatchatCluster cr, String hash) {
+    return cr.getMetadata().getName() + "-init-" + hash;
+  }
+
+  public static String preflightJob(ChatchatCluster cr, String hash) {
+    return cr.getMetadata().getName() + "-preflight-" + hash;
+  }
+
+  public static String buildJob(ChatchatCluster cr, String hash) {
+    return cr.getMetadata().getName() + "-kb-build-" + hash;
+  }
+
   /** In-cluster DNS name of a Service of this cluster. */
   public static String serviceHost(ChatchatCluster cr, String service) {
     return service + "." + cr.getMetadata().getNamespace() + ".svc";

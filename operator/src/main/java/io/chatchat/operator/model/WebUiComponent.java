@@ -18,10 +18,14 @@ public final class WebUiComponent {
 
   public static Deployment deployment(ChatchatCluster cr, String configHash) {
     // The WebUI calls the API at API_SERVER.host; in its own pod that is the API Service.
+    // With a single writer, the WebUI's knowledge-base calls must reach the writer.
+    String api =
+        Names.serviceHost(
+            cr, ApiComponent.singleWriter(cr) ? Names.knowledgeBaseWriter(cr) : Names.api(cr));
     Map<String, Object> apiServer = new LinkedHashMap<>();
-    apiServer.put("host", Names.serviceHost(cr, Names.api(cr)));
+    apiServer.put("host", api);
     apiServer.put("port", Defaults.API_PORT);
-    apiServer.put("public_host", Names.serviceHost(cr, Names.api(cr)));
+    apiServer.put("public_host", api);
     apiServer.put("public_port", Defaults.API_PORT);
     ChatchatPodTemplate.Role role =
         new ChatchatPodTemplate.Role(
@@ -35,7 +39,11 @@ public final class WebUiComponent {
             probe(5, 120),
             probe(10, 3),
             probe(20, 3),
-            List.of(ChatchatPodTemplate.env("API_SERVER", ChatchatSettings.json(apiServer))));
+            List.of(ChatchatPodTemplate.env("API_SERVER", ChatchatSettings.json(apiServer))),
+            ChatchatPodTemplate.KnowledgeBaseMount.CLAIM,
+            // The WebUI edits knowledge-base files itself: beside the writer, on its volume.
+            ChatchatJobs.besideWriter(cr),
+            List.of());
     return Deployments.deployment(
         cr,
         Names.webui(cr),

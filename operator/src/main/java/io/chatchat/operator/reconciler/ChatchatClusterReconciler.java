@@ -2,30 +2,57 @@ package io.chatchat.operator.reconciler;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.chatchat.operator.api.v1alpha1.ChatchatCluster;
+import io.chatchat.operator.api.v1alpha1.ChatchatClusterSpec;
 import io.chatchat.operator.api.v1alpha1.ChatchatClusterStatus;
 import io.chatchat.operator.api.v1alpha1.ChatchatClusterStatus.Phase;
+import io.chatchat.operator.api.v1alpha1.MetadataStoreSpec;
+import io.chatchat.operator.api.v1alpha1.ModelServerSpec;
 import io.chatchat.operator.api.v1alpha1.SecretKeyRef;
+import io.chatchat.operator.api.v1alpha1.VectorStoreSpec;
 import io.chatchat.operator.metrics.PrometheusMetrics;
 import io.chatchat.operator.model.ApiComponent;
+import io.chatchat.operator.model.ChatchatJobs;
 import io.chatchat.operator.model.ChatchatSettings;
 import io.chatchat.operator.model.ConfigHash;
+import io.chatchat.operator.model.Credentials;
+import io.chatchat.operator.model.Endpoints;
 import io.chatchat.operator.model.KnowledgeBaseClaim;
 import io.chatchat.operator.model.Labels;
+import io.chatchat.operator.model.ModelServers;
 import io.chatchat.operator.model.Names;
+import io.chatchat.operator.model.Scaling;
 import io.chatchat.operator.model.SettingsConfigMap;
+import io.chatchat.operator.model.Stores;
+import io.chatchat.operator.model.Traffic;
 import io.chatchat.operator.model.WebUiComponent;
 import io.chatchat.operator.status.Conditions;
 import io.chatchat.operator.status.StatusComputer;
+import io.chatchat.operator.status.StatusComputer.Gate;
+import io.chatchat.operator.status.StatusComputer.GateState;
+import io.chatchat.operator.status.StatusComputer.Observed;
+import io.chatchat.operator.status.StatusComputer.Workload;
 import io.chatchat.operator.validation.SpecValidator;
 import io.chatchat.operator.validation.SpecValidator.Problem;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.ContainerStateTerminated;
+import io.fabric8.kubernetes.api.model.ContainerStatus;
+import io.fabric8.kubernetes.api.model.DeletionPropagation;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodCondition;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRoute;
+import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
@@ -45,8 +72,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -94,9 +123,16 @@ public class ChatchatClusterReconciler implements Reconciler<ChatchatCluster> {
       EventSourceContext<ChatchatCluster> context) {
     return List.of(
         informer(context, Deployment.class),
+        informer(context, StatefulSet.class),
         informer(context, Service.class),
         informer(context, ConfigMap.class),
-        informer(context, PersistentVolumeClaim.class));
+        informer(context, PersistentVolumeClaim.class),
+        informer(context, Job.class),
+        informer(context, Pod.class),
+        informer(context, HorizontalPodAutoscaler.class),
+        informer(context, PodDisruptionBudget.class),
+        informer(context, Ingress.class),
+        informer(context, NetworkPolicy.class));
   }
 
   /**
@@ -137,29 +173,35 @@ public class ChatchatClusterReconciler implements Reconciler<ChatchatCluster> {
                     n -> Optional.ofNullable(client.secrets().inNamespace(ns).withName(n).get()))
                 .orElse(null);
 
-    // Validate.
-    List<Problem> problems = new ArrayList<>(SpecValidator.validate(cr.getSpec(), lookup));
+    Observed observed = Observed.NONE;
+    List<Problem> problems = new ArrayList<>();
+    try {
+      // Generated credentials exist before anything reads them.
+      ensureCredentials(cr, lookup, secrets);
 
-    // Reconcile.
-    if (problems.isEmpty()) {
-      Map<String, String> digests = new HashMap<>();
-      for (SecretKeyRef ref : ChatchatSettings.referencedSecretKeys(cr.getSpec())) {
-        digests.put(ref.name, ConfigHash.digest(lookup.apply(ref.name).getData()));
+      // Validate.
+      problems.addAll(SpecValidator.validate(cr, lookup));
+
+      // Reconcile.
+      if (problems.isEmpty()) {
+        Map<String, String> digests = new HashMap<>();
+        for (SecretKeyRef ref : ChatchatSettings.referencedSecretKeys(cr)) {
+          digests.put(ref.name, ConfigHash.digest(lookup.apply(ref.name).getData()));
+        }
+        String hash = ConfigHash.of(cr, digests);
+        observed = applyAll(cr, hash, digests, lookup, context, problems);
       }
-      String hash = ConfigHash.of(cr, digests);
-      try {
-        problems.addAll(applyAll(cr, hash, context));
-      } catch (NamespaceTerminatingException e) {
-        LOG.debug(
-            "namespace {} is being deleted; {} is not reconciled", ns, cr.getMetadata().getName());
-        return UpdateControl.noUpdate();
-      }
+    } catch (NamespaceTerminatingException e) {
+      LOG.debug(
+          "namespace {} is being deleted; {} is not reconciled", ns, cr.getMetadata().getName());
+      return UpdateControl.noUpdate();
     }
 
     Deployment api = secondary(context, Deployment.class, Names.api(cr));
     Deployment webui =
         cr.getSpec().webui.enabled ? secondary(context, Deployment.class, Names.webui(cr)) : null;
-    ChatchatClusterStatus status = StatusComputer.compute(cr, problems, api, webui, Instant.now());
+    ChatchatClusterStatus status =
+        StatusComputer.compute(cr, problems, api, webui, observed, Instant.now());
     recordTransitions(cr, cr.getStatus(), status);
 
     if (!sameStatus(cr.getStatus(), status)) {
@@ -174,22 +216,402 @@ public class ChatchatClusterReconciler implements Reconciler<ChatchatCluster> {
   }
 
   /**
-   * Applies every child. The API server's refusal of one object (HTTP 4xx: an immutable field, a
-   * quota) is reported as a problem in status; other errors propagate and are retried.
+   * Creates the managed stores' credentials Secrets once; never regenerates them (the store's data
+   * directory was initialised with them). Their owner reference follows deletionPolicy.
    */
-  private List<Problem> applyAll(
-      ChatchatCluster cr, String configHash, Context<ChatchatCluster> context) {
-    List<Problem> problems = new ArrayList<>();
-    List<HasMetadata> desired = new ArrayList<>();
-    desired.add(KnowledgeBaseClaim.build(cr));
-    desired.add(SettingsConfigMap.build(cr));
-    desired.add(ApiComponent.service(cr));
-    desired.add(ApiComponent.deployment(cr, configHash));
-    if (cr.getSpec().webui.enabled) {
-      desired.add(WebUiComponent.service(cr));
-      desired.add(WebUiComponent.deployment(cr, configHash));
+  private void ensureCredentials(
+      ChatchatCluster cr, Function<String, Secret> lookup, Map<String, Optional<Secret>> cache) {
+    List<Secret> wanted = new ArrayList<>();
+    if (cr.getSpec().metadataStore.type == MetadataStoreSpec.Type.Managed) {
+      wanted.add(Credentials.database(cr, Credentials::randomPassword));
     }
-    for (HasMetadata object : desired) {
+    if (cr.getSpec().vectorStore.type == VectorStoreSpec.Type.PGVector
+        && cr.getSpec().vectorStore.managed != null) {
+      wanted.add(Credentials.vectorStore(cr, Credentials::randomPassword));
+    }
+    for (Secret want : wanted) {
+      String name = want.getMetadata().getName();
+      Secret have = lookup.apply(name);
+      if (have == null) {
+        try {
+          have = client.resource(want).create();
+          events.record(
+              cr,
+              EventRecorder.NORMAL,
+              "CredentialsGenerated",
+              "Generated credentials in Secret " + name + "; they are never regenerated");
+        } catch (KubernetesClientException e) {
+          if (namespaceTerminating(e)) {
+            throw new NamespaceTerminatingException(e);
+          }
+          if (e.getCode() != 409) {
+            throw e;
+          }
+          have = client.secrets().inNamespace(cr.getMetadata().getNamespace()).withName(name).get();
+        }
+        cache.put(name, Optional.ofNullable(have));
+      } else if (!have.getMetadata()
+          .getOwnerReferences()
+          .equals(want.getMetadata().getOwnerReferences())) {
+        // deletionPolicy changed: the Secret follows the data it unlocks.
+        Secret patched =
+            client
+                .secrets()
+                .inNamespace(cr.getMetadata().getNamespace())
+                .withName(name)
+                .edit(
+                    s -> {
+                      s.getMetadata().setOwnerReferences(want.getMetadata().getOwnerReferences());
+                      return s;
+                    });
+        cache.put(name, Optional.of(patched));
+      }
+    }
+  }
+
+  /**
+   * Applies every child in dependency order: settings, stores and model servers first; then the
+   * driver preflight and the table initialisation of this Chatchat version; the chat tier only once
+   * both passed; the knowledge-base build once the embedding service is ready.
+   */
+  private Observed applyAll(
+      ChatchatCluster cr,
+      String configHash,
+      Map<String, String> secretDigests,
+      Function<String, Secret> lookup,
+      Context<ChatchatCluster> context,
+      List<Problem> problems) {
+    ChatchatClusterSpec spec = cr.getSpec();
+    Deployment llm = secondary(context, Deployment.class, Names.llm(cr));
+    Deployment embedding = secondary(context, Deployment.class, Names.embedding(cr));
+
+    List<HasMetadata> infra = new ArrayList<>();
+    infra.add(KnowledgeBaseClaim.build(cr));
+    infra.add(SettingsConfigMap.build(cr));
+    infra.addAll(Stores.desired(cr));
+    infra.addAll(Scaling.storePolicies(cr));
+    infra.addAll(ModelServers.desired(cr, replicasOf(llm), replicasOf(embedding)));
+    infra.addAll(Scaling.budgets(cr));
+    if (spec.api.autoscaling.enabled) {
+      infra.add(Scaling.apiAutoscaler(cr));
+    }
+    infra.add(ApiComponent.service(cr));
+    if (ApiComponent.singleWriter(cr)) {
+      infra.add(ApiComponent.writerService(cr));
+    }
+    if (spec.webui.enabled) {
+      infra.add(WebUiComponent.service(cr));
+    }
+    infra.addAll(Traffic.desired(cr));
+    apply(infra, context, problems);
+    applyRoutes(cr, problems);
+
+    // Gates of this Chatchat version.
+    StatefulSet db = secondary(context, StatefulSet.class, Names.database(cr));
+    List<String> modules = Endpoints.requiredModules(cr, databaseScheme(cr, lookup));
+    Gate preflight = Gate.NOT_NEEDED;
+    if (!modules.isEmpty()) {
+      preflight =
+          jobGate(
+              cr,
+              context,
+              ChatchatJobs.preflight(cr, modules, configHash),
+              "Checking that " + spec.image + " imports " + String.join(", ", modules),
+              "The image " + spec.image + " imports " + String.join(", ", modules),
+              problems);
+      if (preflight.state() == GateState.FAILED) {
+        problems.add(
+            new Problem(
+                REASON_DRIVER_MISSING,
+                "The Chatchat image "
+                    + spec.image
+                    + " cannot import the drivers this spec needs ("
+                    + String.join(", ", modules)
+                    + "): "
+                    + preflight.message()
+                    + ". Build an image that adds them (see the README, 'Chatchat image'), or"
+                    + " choose stores whose drivers the image has; no pod of this image was"
+                    + " started"));
+      }
+    }
+    boolean preflightOk =
+        preflight.state() == GateState.NOT_NEEDED || preflight.state() == GateState.SUCCEEDED;
+
+    Gate init = Gate.NOT_NEEDED;
+    if (spec.initJob && spec.metadataStore.type != MetadataStoreSpec.Type.SQLite) {
+      if (!preflightOk) {
+        init = new Gate(GateState.WAITING, "Waiting for the driver preflight");
+      } else if (spec.metadataStore.type == MetadataStoreSpec.Type.Managed && !ready(db)) {
+        init = new Gate(GateState.WAITING, "Waiting for the database " + Names.database(cr));
+      } else {
+        String dbSecret = Endpoints.databaseUri(cr).name;
+        init =
+            jobGate(
+                cr,
+                context,
+                ChatchatJobs.init(
+                    cr,
+                    ChatchatJobs.initHash(cr, secretDigests.getOrDefault(dbSecret, "")),
+                    configHash),
+                "Creating the database tables for " + spec.image,
+                "Tables created and verified for " + spec.image,
+                problems);
+      }
+    }
+    boolean initOk = init.state() == GateState.NOT_NEEDED || init.state() == GateState.SUCCEEDED;
+
+    if (preflightOk && initOk) {
+      List<HasMetadata> chat = new ArrayList<>();
+      if (ApiComponent.singleWriter(cr)) {
+        chat.add(ApiComponent.writer(cr, configHash));
+      }
+      chat.add(ApiComponent.deployment(cr, configHash));
+      if (spec.webui.enabled) {
+        chat.add(WebUiComponent.deployment(cr, configHash));
+      }
+      apply(chat, context, problems);
+    }
+
+    Deployment writer = secondary(context, Deployment.class, Names.knowledgeBaseWriter(cr));
+    Gate build = Gate.NOT_NEEDED;
+    if (spec.knowledgeBase.build.enabled) {
+      if (!initOk || !preflightOk) {
+        build = new Gate(GateState.WAITING, "Waiting for the initialisation");
+      } else if (spec.embedding.tei != null && !ready(embedding)) {
+        build = new Gate(GateState.WAITING, "Waiting for the embedding service");
+      } else if (ApiComponent.singleWriter(cr) && !ready(writer)) {
+        build = new Gate(GateState.WAITING, "Waiting for the knowledge-base writer");
+      } else {
+        build =
+            jobGate(
+                cr,
+                context,
+                ChatchatJobs.build(cr, configHash),
+                "Building " + String.join(", ", ChatchatJobs.buildTargets(spec)),
+                "Built and verified " + String.join(", ", ChatchatJobs.buildTargets(spec)),
+                problems);
+      }
+    }
+
+    prune(cr, context, infra);
+    return observe(cr, context, preflight, init, build, db, llm, embedding, writer);
+  }
+
+  static final String REASON_DRIVER_MISSING = "DriverMissing";
+
+  /** What the status reports of the stores, model servers, writer and pods. */
+  private Observed observe(
+      ChatchatCluster cr,
+      Context<ChatchatCluster> context,
+      Gate preflight,
+      Gate init,
+      Gate build,
+      StatefulSet db,
+      Deployment llm,
+      Deployment embedding,
+      Deployment writer) {
+    ChatchatClusterSpec spec = cr.getSpec();
+    List<Workload> workloads = new ArrayList<>();
+    if (spec.metadataStore.type == MetadataStoreSpec.Type.Managed) {
+      workloads.add(
+          Workload.of(Labels.COMPONENT_DATABASE, "Database", Conditions.DATABASE_READY, db));
+    }
+    if (spec.vectorStore.managed != null) {
+      workloads.add(
+          Workload.of(
+              Labels.COMPONENT_VECTOR_STORE,
+              "Vector store",
+              Conditions.VECTOR_STORE_READY,
+              secondary(context, StatefulSet.class, Names.vectorStore(cr))));
+    }
+    if (spec.embedding.tei != null) {
+      workloads.add(
+          Workload.of(
+              Labels.COMPONENT_EMBEDDING,
+              "Embedding",
+              Conditions.EMBEDDING_READY,
+              embedding,
+              desired(spec.embedding.tei, embedding)));
+    }
+    if (spec.llm.vllm != null) {
+      workloads.add(
+          Workload.of(
+              Labels.COMPONENT_LLM, "LLM", Conditions.LLM_READY, llm, desired(spec.llm.vllm, llm)));
+    }
+    if (ApiComponent.singleWriter(cr)) {
+      workloads.add(
+          Workload.of(
+              Labels.COMPONENT_KB_WRITER,
+              "Knowledge-base writer",
+              Conditions.KB_WRITER_READY,
+              writer,
+              1));
+    }
+    // Pods the scheduler cannot place, most often for want of GPUs.
+    String unschedulable = null;
+    boolean gpu = false;
+    for (Pod pod : context.getSecondaryResources(Pod.class)) {
+      if (pod.getStatus() == null
+          || pod.getStatus().getConditions() == null
+          || pod.getMetadata().getDeletionTimestamp() != null) {
+        continue;
+      }
+      for (PodCondition c : pod.getStatus().getConditions()) {
+        if ("PodScheduled".equals(c.getType())
+            && "False".equals(c.getStatus())
+            && "Unschedulable".equals(c.getReason())) {
+          String msg = c.getMessage() == null ? "" : c.getMessage();
+          String gpuResource = gpuResource(spec, pod);
+          boolean wantsGpu = msg.contains("Insufficient " + gpuResource);
+          if (unschedulable == null || (wantsGpu && !gpu)) {
+            unschedulable =
+                "Pod "
+                    + pod.getMetadata().getName()
+                    + " cannot be scheduled"
+                    + (wantsGpu ? ": no node has enough free " + gpuResource + ". " : ". ")
+                    + msg;
+            gpu = gpu || wantsGpu;
+          }
+        }
+      }
+    }
+    return new Observed(workloads, preflight, init, build, unschedulable, gpu);
+  }
+
+  private static String gpuResource(ChatchatClusterSpec spec, Pod pod) {
+    String component =
+        pod.getMetadata().getLabels() == null
+            ? null
+            : pod.getMetadata().getLabels().get(Labels.COMPONENT);
+    if (Labels.COMPONENT_EMBEDDING.equals(component) && spec.embedding.tei != null) {
+      return spec.embedding.tei.gpuResource;
+    }
+    return spec.llm.vllm != null ? spec.llm.vllm.gpuResource : "nvidia.com/gpu";
+  }
+
+  private static int desired(ModelServerSpec m, Deployment live) {
+    if (m.autoscaling.enabled) {
+      Integer r = replicasOf(live);
+      return r != null ? r : m.autoscaling.minReplicas;
+    }
+    return m.replicas;
+  }
+
+  private static Integer replicasOf(Deployment d) {
+    return d == null || d.getSpec() == null ? null : d.getSpec().getReplicas();
+  }
+
+  private static boolean ready(Deployment d) {
+    return d != null
+        && d.getStatus() != null
+        && d.getStatus().getReadyReplicas() != null
+        && d.getStatus().getReadyReplicas() > 0;
+  }
+
+  private static boolean ready(StatefulSet s) {
+    return s != null
+        && s.getStatus() != null
+        && s.getStatus().getReadyReplicas() != null
+        && s.getStatus().getReadyReplicas() > 0;
+  }
+
+  /** The scheme of an external database URI (for the driver preflight), or null. */
+  private static String databaseScheme(ChatchatCluster cr, Function<String, Secret> lookup) {
+    if (cr.getSpec().metadataStore.type != MetadataStoreSpec.Type.External) {
+      return null;
+    }
+    SecretKeyRef ref = cr.getSpec().metadataStore.external.uriSecretRef;
+    Secret s = lookup.apply(ref.name);
+    String uri = s == null ? null : SpecValidator.value(s, ref.key);
+    return uri == null || !uri.contains("://") ? null : uri.substring(0, uri.indexOf("://"));
+  }
+
+  /**
+   * Creates a gate Job when it does not exist and reads its outcome; once it succeeded, the Jobs of
+   * earlier inputs are deleted.
+   */
+  private Gate jobGate(
+      ChatchatCluster cr,
+      Context<ChatchatCluster> context,
+      Job desired,
+      String running,
+      String succeeded,
+      List<Problem> problems) {
+    String name = desired.getMetadata().getName();
+    Job job = secondary(context, Job.class, name);
+    if (job == null) {
+      apply(List.of(desired), context, problems);
+      return new Gate(GateState.RUNNING, running + " (Job " + name + ")");
+    }
+    String component = desired.getMetadata().getLabels().get(Labels.COMPONENT);
+    if (hasCondition(job, "Complete")) {
+      for (Job old : context.getSecondaryResources(Job.class)) {
+        Map<String, String> l = old.getMetadata().getLabels();
+        if (l != null
+            && cr.getMetadata().getName().equals(l.get(Labels.INSTANCE))
+            && component.equals(l.get(Labels.COMPONENT))
+            && !name.equals(old.getMetadata().getName())
+            && old.getMetadata().getDeletionTimestamp() == null) {
+          LOG.info("deleting superseded Job {}", old.getMetadata().getName());
+          client.resource(old).withPropagationPolicy(DeletionPropagation.BACKGROUND).delete();
+        }
+      }
+      return new Gate(GateState.SUCCEEDED, succeeded + " (Job " + name + ")");
+    }
+    if (hasCondition(job, "Failed")) {
+      return new Gate(
+          GateState.FAILED,
+          "Job "
+              + name
+              + " failed: "
+              + terminationMessage(context, name)
+              + ". Delete the Job to run it again");
+    }
+    return new Gate(GateState.RUNNING, running + " (Job " + name + ")");
+  }
+
+  private static boolean hasCondition(Job job, String type) {
+    return job.getStatus() != null
+        && job.getStatus().getConditions() != null
+        && job.getStatus().getConditions().stream()
+            .anyMatch(c -> type.equals(c.getType()) && "True".equals(c.getStatus()));
+  }
+
+  /** What the Job's last failed container wrote to its termination log. */
+  private static String terminationMessage(Context<ChatchatCluster> context, String job) {
+    String message = null;
+    for (Pod pod : context.getSecondaryResources(Pod.class)) {
+      if (pod.getMetadata().getLabels() == null
+          || !job.equals(pod.getMetadata().getLabels().get("job-name"))
+          || pod.getStatus() == null
+          || pod.getStatus().getContainerStatuses() == null) {
+        continue;
+      }
+      for (ContainerStatus c : pod.getStatus().getContainerStatuses()) {
+        if (c.getState() != null && c.getState().getTerminated() != null) {
+          ContainerStateTerminated t = c.getState().getTerminated();
+          message =
+              (t.getMessage() != null && !t.getMessage().isBlank())
+                  ? t.getMessage().trim()
+                  : "exit code " + t.getExitCode();
+        }
+      }
+    }
+    if (message == null) {
+      return "no pod output recorded";
+    }
+    return message.length() > 400 ? message.substring(message.length() - 400) : message;
+  }
+
+  /**
+   * Server-side applies objects. The API server's refusal of one object (HTTP 4xx: an immutable
+   * field, a quota) is reported as a problem in status; other errors propagate and are retried.
+   */
+  private void apply(
+      List<? extends HasMetadata> objects,
+      Context<ChatchatCluster> context,
+      List<Problem> problems) {
+    for (HasMetadata object : objects) {
       if (upToDate(object, context)) {
         continue;
       }
@@ -214,11 +636,108 @@ public class ChatchatClusterReconciler implements Reconciler<ChatchatCluster> {
         }
       }
     }
-    if (!cr.getSpec().webui.enabled) {
-      deleteIfPresent(context, Deployment.class, Names.webui(cr));
-      deleteIfPresent(context, Service.class, Names.webui(cr));
+  }
+
+  /**
+   * HTTPRoutes are applied without an informer (the Gateway API CRDs may be absent, and an informer
+   * on a missing type fails the operator's start). Routes are removed when the spec changed and no
+   * longer asks for them.
+   */
+  private void applyRoutes(ChatchatCluster cr, List<Problem> problems) {
+    List<HTTPRoute> routes = Traffic.routes(cr);
+    for (HTTPRoute route : routes) {
+      try {
+        client.resource(route).fieldManager(FIELD_MANAGER).forceConflicts().serverSideApply();
+        metrics.applied(route.getKind());
+      } catch (KubernetesClientException e) {
+        if (namespaceTerminating(e)) {
+          throw new NamespaceTerminatingException(e);
+        }
+        if (e.getCode() == 404) {
+          problems.add(
+              new Problem(
+                  "GatewayAPIMissing",
+                  "gateway.enabled is set but the Gateway API CRDs (HTTPRoute,"
+                      + " gateway.networking.k8s.io/v1) are not installed in this cluster"));
+        } else if (e.getCode() >= 400 && e.getCode() < 500 && e.getCode() != 409) {
+          problems.add(
+              new Problem(
+                  "ApplyRejected",
+                  "HTTPRoute "
+                      + route.getMetadata().getName()
+                      + " was rejected by the API server: "
+                      + rootMessage(e)));
+        } else {
+          throw e;
+        }
+      }
     }
-    return problems;
+    boolean specChanged =
+        cr.getStatus() == null
+            || !Objects.equals(cr.getStatus().observedGeneration, cr.getMetadata().getGeneration());
+    if (specChanged) {
+      for (String name : List.of(Names.api(cr), Names.webui(cr))) {
+        if (routes.stream().noneMatch(r -> r.getMetadata().getName().equals(name))) {
+          try {
+            client
+                .resources(HTTPRoute.class)
+                .inNamespace(cr.getMetadata().getNamespace())
+                .withName(name)
+                .delete();
+          } catch (KubernetesClientException e) {
+            if (e.getCode() != 404) {
+              throw e;
+            }
+          }
+        }
+      }
+    }
+  }
+
+  /**
+   * Deletes the operator's objects of this cluster that the spec no longer asks for (a disabled
+   * WebUI, HPA or Ingress; a store or model server switched to an external one). Claims are never
+   * deleted here: data goes only with deletionPolicy Delete.
+   */
+  private void prune(
+      ChatchatCluster cr, Context<ChatchatCluster> context, List<HasMetadata> infra) {
+    Set<String> keep = new HashSet<>();
+    for (HasMetadata o : infra) {
+      keep.add(o.getKind() + "/" + o.getMetadata().getName());
+    }
+    keep.add("Deployment/" + Names.api(cr));
+    if (ApiComponent.singleWriter(cr)) {
+      keep.add("Deployment/" + Names.knowledgeBaseWriter(cr));
+    }
+    if (cr.getSpec().webui.enabled) {
+      keep.add("Deployment/" + Names.webui(cr));
+    }
+    for (Class<? extends HasMetadata> type :
+        List.of(
+            Deployment.class,
+            StatefulSet.class,
+            Service.class,
+            ConfigMap.class,
+            HorizontalPodAutoscaler.class,
+            PodDisruptionBudget.class,
+            Ingress.class,
+            NetworkPolicy.class)) {
+      for (HasMetadata o : context.getSecondaryResources(type)) {
+        Map<String, String> labels = o.getMetadata().getLabels();
+        boolean ours =
+            labels != null && cr.getMetadata().getName().equals(labels.get(Labels.INSTANCE));
+        if (ours
+            && o.getMetadata().getDeletionTimestamp() == null
+            && !keep.contains(o.getKind() + "/" + o.getMetadata().getName())) {
+          LOG.info(
+              "deleting {} {}/{}: the spec no longer asks for it",
+              o.getKind(),
+              o.getMetadata().getNamespace(),
+              o.getMetadata().getName());
+          client.resource(o).delete();
+        }
+      }
+    }
   }
 
   /**
@@ -231,16 +750,6 @@ public class ChatchatClusterReconciler implements Reconciler<ChatchatCluster> {
     HasMetadata actual = secondary(context, desired.getClass(), desired.getMetadata().getName());
     return actual != null
         && ((SSABasedGenericKubernetesResourceMatcher) MATCHER).matches(actual, desired, context);
-  }
-
-  private <R extends HasMetadata> void deleteIfPresent(
-      Context<ChatchatCluster> context, Class<R> type, String name) {
-    R existing = secondary(context, type, name);
-    if (existing != null) {
-      LOG.info(
-          "deleting {} {}/{}", type.getSimpleName(), existing.getMetadata().getNamespace(), name);
-      client.resource(existing).delete();
-    }
   }
 
   private static <R extends HasMetadata> R secondary(

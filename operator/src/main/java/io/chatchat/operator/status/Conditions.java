@@ -15,6 +15,20 @@ public final class Conditions {
   public static final String CONFIG_VALID = "ConfigValid";
   public static final String API_READY = "ApiReady";
   public static final String WEBUI_READY = "WebUIReady";
+  public static final String KB_WRITER_READY = "KnowledgeBaseWriterReady";
+  public static final String DATABASE_READY = "DatabaseReady";
+  public static final String VECTOR_STORE_READY = "VectorStoreReady";
+  public static final String LLM_READY = "LLMReady";
+  public static final String EMBEDDING_READY = "EmbeddingReady";
+  public static final String DRIVERS_AVAILABLE = "DriversAvailable";
+  public static final String INITIALIZED = "Initialized";
+  public static final String KNOWLEDGE_BASE_BUILT = "KnowledgeBaseBuilt";
+  public static final String SCHEDULED = "PodsScheduled";
+
+  /** Conditions of optional workloads, removed when the workload is not part of the spec. */
+  public static final java.util.Set<String> WORKLOAD_CONDITIONS =
+      java.util.Set.of(
+          KB_WRITER_READY, DATABASE_READY, VECTOR_STORE_READY, LLM_READY, EMBEDDING_READY);
 
   public static final String TRUE = "True";
   public static final String FALSE = "False";

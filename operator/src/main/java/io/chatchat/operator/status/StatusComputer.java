@@ -12,6 +12,8 @@ import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentCondition;
 import io.fabric8.kubernetes.api.model.apps.DeploymentStatus;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.fabric8.kubernetes.api.model.apps.StatefulSetStatus;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,7 +25,7 @@ public final class StatusComputer {
   private StatusComputer() {}
 
   /** What one component's Deployment says. */
-  record Rollout(
+  public record Rollout(
       int desired,
       int replicas,
       int ready,
@@ -86,18 +88,96 @@ public final class StatusComputer {
           progressing != null && "NewReplicaSetAvailable".equals(progressing.getReason()));
     }
 
+    static Rollout of(StatefulSet sts) {
+      if (sts == null || sts.getStatus() == null) {
+        int desired = sts == null ? 1 : nz(sts.getSpec().getReplicas());
+        return new Rollout(desired, 0, 0, 0, false, false, null, false);
+      }
+      StatefulSetStatus s = sts.getStatus();
+      int desired = nz(sts.getSpec().getReplicas());
+      boolean observed =
+          s.getObservedGeneration() != null
+              && s.getObservedGeneration() >= sts.getMetadata().getGeneration();
+      boolean rolled =
+          s.getUpdateRevision() == null || s.getUpdateRevision().equals(s.getCurrentRevision());
+      return new Rollout(
+          desired,
+          nz(s.getReplicas()),
+          nz(s.getReadyReplicas()),
+          nz(s.getUpdatedReplicas()),
+          observed,
+          false,
+          null,
+          rolled);
+    }
+
     private static int nz(Integer i) {
       return i == null ? 0 : i;
     }
   }
 
+  /** One workload of the cluster as observed: its key in status.components and condition. */
+  public record Workload(String key, String label, String conditionType, Rollout rollout) {
+    public static Workload of(
+        String key, String label, String conditionType, Deployment d, int desired) {
+      return new Workload(key, label, conditionType, Rollout.of(d, desired));
+    }
+
+    public static Workload of(String key, String label, String conditionType, StatefulSet sts) {
+      return new Workload(key, label, conditionType, Rollout.of(sts));
+    }
+  }
+
+  /** State of a one-shot Job gate. */
+  public enum GateState {
+    NOT_NEEDED,
+    WAITING,
+    RUNNING,
+    SUCCEEDED,
+    FAILED
+  }
+
+  /** A gate's state and what to tell the user about it. */
+  public record Gate(GateState state, String message) {
+    public static final Gate NOT_NEEDED = new Gate(GateState.NOT_NEEDED, null);
+  }
+
   /**
-   * @param problems what validation found; non-empty means nothing was applied this time
+   * Everything observed besides the API and WebUI Deployments.
+   *
+   * @param workloads stores, model servers and the knowledge-base writer, in dependency order
+   * @param unschedulable why a pod of the cluster cannot be scheduled, or null
+   * @param insufficientGpu the scheduler found no node with enough free GPUs
+   */
+  public record Observed(
+      List<Workload> workloads,
+      Gate preflight,
+      Gate init,
+      Gate build,
+      String unschedulable,
+      boolean insufficientGpu) {
+    public static final Observed NONE =
+        new Observed(List.of(), Gate.NOT_NEEDED, Gate.NOT_NEEDED, Gate.NOT_NEEDED, null, false);
+  }
+
+  /** The API and WebUI only (the walking-skeleton shape). */
+  public static ChatchatClusterStatus compute(
+      ChatchatCluster cr, List<Problem> problems, Deployment api, Deployment webui, Instant now) {
+    return compute(cr, problems, api, webui, Observed.NONE, now);
+  }
+
+  /**
+   * @param problems what validation found; non-empty means the chat tier was not applied
    * @param api the API Deployment as observed (null when it does not exist)
    * @param webui the WebUI Deployment as observed (null when it does not exist or is disabled)
    */
   public static ChatchatClusterStatus compute(
-      ChatchatCluster cr, List<Problem> problems, Deployment api, Deployment webui, Instant now) {
+      ChatchatCluster cr,
+      List<Problem> problems,
+      Deployment api,
+      Deployment webui,
+      Observed observed,
+      Instant now) {
     ChatchatClusterStatus previous = cr.getStatus();
     List<Condition> prev = previous == null ? List.of() : previous.conditions;
     List<Condition> next = Conditions.copy(prev);
@@ -163,6 +243,52 @@ public final class StatusComputer {
       st.webuiUrl = "http://" + Names.serviceHost(cr, Names.webui(cr)) + ":" + Defaults.WEBUI_PORT;
     } else {
       next.removeIf(c -> c.getType().equals(Conditions.WEBUI_READY));
+    }
+
+    List<String> present = new ArrayList<>();
+    for (Workload w : observed.workloads()) {
+      present.add(w.conditionType());
+      component(
+          prev,
+          next,
+          w.conditionType(),
+          w.label(),
+          w.rollout(),
+          previousComponent(previous, w.key()),
+          gen,
+          now,
+          notReady,
+          rolling,
+          degraded);
+      st.components.put(w.key(), componentStatus(w.rollout()));
+    }
+    next.removeIf(
+        c ->
+            Conditions.WORKLOAD_CONDITIONS.contains(c.getType()) && !present.contains(c.getType()));
+
+    gate(prev, next, Conditions.DRIVERS_AVAILABLE, observed.preflight(), gen, now, notReady);
+    gate(prev, next, Conditions.INITIALIZED, observed.init(), gen, now, notReady);
+    Gate build = observed.build();
+    gate(prev, next, Conditions.KNOWLEDGE_BASE_BUILT, build, gen, now, new ArrayList<>());
+    if (build.state() == GateState.FAILED) {
+      degraded.add("knowledge-base build: " + build.message());
+    }
+    if (observed.init().state() == GateState.FAILED) {
+      degraded.add("initialisation: " + observed.init().message());
+    }
+    if (observed.unschedulable() != null) {
+      Conditions.set(
+          prev,
+          next,
+          Conditions.SCHEDULED,
+          false,
+          observed.insufficientGpu() ? "InsufficientGPU" : "Unschedulable",
+          observed.unschedulable(),
+          gen,
+          now);
+    } else {
+      Conditions.set(
+          prev, next, Conditions.SCHEDULED, true, "Scheduled", "Every pod is scheduled", gen, now);
     }
 
     boolean ready = valid && notReady.isEmpty();
@@ -302,6 +428,36 @@ public final class StatusComputer {
       degraded.add(label + ": " + r.deadlineMessage());
     } else if (lostPods) {
       degraded.add(label + ": only " + r.readyText() + " pods ready");
+    }
+  }
+
+  /** A Job gate's condition; a gate that is not passed keeps the cluster from being Ready. */
+  private static void gate(
+      List<Condition> prev,
+      List<Condition> next,
+      String type,
+      Gate g,
+      long gen,
+      Instant now,
+      List<String> notReady) {
+    switch (g.state()) {
+      case NOT_NEEDED:
+        next.removeIf(c -> c.getType().equals(type));
+        return;
+      case SUCCEEDED:
+        Conditions.set(prev, next, type, true, "Succeeded", g.message(), gen, now);
+        return;
+      case FAILED:
+        Conditions.set(prev, next, type, false, "Failed", g.message(), gen, now);
+        notReady.add(type + "=False");
+        return;
+      case RUNNING:
+        Conditions.set(prev, next, type, false, "Running", g.message(), gen, now);
+        notReady.add(type + " (running)");
+        return;
+      default:
+        Conditions.set(prev, next, type, false, "Waiting", g.message(), gen, now);
+        notReady.add(type + " (waiting)");
     }
   }
 

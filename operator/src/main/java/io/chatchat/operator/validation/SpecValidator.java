@@ -1,5 +1,6 @@
 package io.chatchat.operator.validation;
 
+import io.chatchat.operator.api.v1alpha1.ChatchatCluster;
 import io.chatchat.operator.api.v1alpha1.ChatchatClusterSpec;
 import io.chatchat.operator.api.v1alpha1.MetadataStoreSpec;
 import io.chatchat.operator.api.v1alpha1.SecretKeyRef;
@@ -30,9 +31,10 @@ public final class SpecValidator {
    * @param secrets looks a Secret up by name in the cluster's namespace; null when it does not
    *     exist
    */
-  public static List<Problem> validate(ChatchatClusterSpec spec, Function<String, Secret> secrets) {
+  public static List<Problem> validate(ChatchatCluster cr, Function<String, Secret> secrets) {
+    ChatchatClusterSpec spec = cr.getSpec();
     List<Problem> problems = new ArrayList<>();
-    for (SecretKeyRef ref : ChatchatSettings.referencedSecretKeys(spec)) {
+    for (SecretKeyRef ref : ChatchatSettings.referencedSecretKeys(cr)) {
       Secret s = secrets.apply(ref.name);
       if (s == null) {
         problems.add(
@@ -44,7 +46,7 @@ public final class SpecValidator {
             new Problem(REASON_SECRET_MISSING, "Secret " + ref.name + " has no key " + ref.key));
       }
     }
-    for (SecretKeyRef ref : ChatchatSettings.secretKeysInsideJson(spec)) {
+    for (SecretKeyRef ref : ChatchatSettings.secretKeysInsideJson(cr)) {
       Secret s = secrets.apply(ref.name);
       String v = s == null ? null : value(s, ref.key);
       if (v != null
@@ -58,6 +60,17 @@ public final class SpecValidator {
                     + ref.key
                     + " contains a double quote, backslash or control character; Chatchat reads"
                     + " it inside a JSON setting, where such characters break parsing"));
+      }
+    }
+    for (String kb : spec.knowledgeBase.build.knowledgeBases) {
+      if (!kb.matches("[A-Za-z0-9_][-A-Za-z0-9_.]{0,49}")) {
+        problems.add(
+            new Problem(
+                "InvalidKnowledgeBaseName",
+                "knowledgeBase.build.knowledgeBases: '"
+                    + kb
+                    + "' is not a knowledge-base name (1 to 50 letters, digits, '_', '-' or '.',"
+                    + " not starting with '-' or '.')"));
       }
     }
     if (spec.metadataStore.type == MetadataStoreSpec.Type.External) {

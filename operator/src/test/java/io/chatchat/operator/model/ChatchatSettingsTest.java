@@ -21,7 +21,7 @@ class ChatchatSettingsTest {
           + " this file.\n";
 
   private static Map<String, EnvVar> env(ChatchatCluster c) {
-    return ChatchatSettings.secretEnv(c.getSpec()).stream()
+    return ChatchatSettings.secretEnv(c).stream()
         .collect(Collectors.toMap(EnvVar::getName, e -> e));
   }
 
@@ -109,8 +109,7 @@ class ChatchatSettingsTest {
         "password",
         env.get("CHATCHAT_OPERATOR_VS_PASSWORD").getValueFrom().getSecretKeyRef().getKey());
     // $(VAR) expands only variables defined earlier in the list.
-    List<String> names =
-        ChatchatSettings.secretEnv(c.getSpec()).stream().map(EnvVar::getName).toList();
+    List<String> names = ChatchatSettings.secretEnv(c).stream().map(EnvVar::getName).toList();
     assertTrue(names.indexOf("CHATCHAT_OPERATOR_VS_PASSWORD") < names.indexOf("KBS_CONFIG"));
     assertTrue(
         ChatchatSettings.files(c)
@@ -250,14 +249,10 @@ class ChatchatSettingsTest {
     c.getSpec().llm.external.apiKeySecretRef = new SecretKeyRef("keys", "llm");
     c.getSpec().vectorStore.elasticsearch.credentials = TestClusters.credentials("es");
     List<String> refs =
-        ChatchatSettings.referencedSecretKeys(c.getSpec()).stream()
-            .map(r -> r.name + "/" + r.key)
-            .toList();
+        ChatchatSettings.referencedSecretKeys(c).stream().map(r -> r.name + "/" + r.key).toList();
     assertEquals(List.of("db/uri", "es/username", "es/password", "keys/llm"), refs);
     List<String> inJson =
-        ChatchatSettings.secretKeysInsideJson(c.getSpec()).stream()
-            .map(r -> r.name + "/" + r.key)
-            .toList();
+        ChatchatSettings.secretKeysInsideJson(c).stream().map(r -> r.name + "/" + r.key).toList();
     assertEquals(List.of("es/username", "es/password", "keys/llm"), inJson);
   }
 }

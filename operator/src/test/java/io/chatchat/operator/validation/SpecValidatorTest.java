@@ -28,7 +28,7 @@ class SpecValidatorTest {
 
   private static List<Problem> validate(ChatchatCluster c, Secret... secrets) {
     return SpecValidator.validate(
-        c.getSpec(),
+        c,
         name ->
             java.util.Arrays.stream(secrets)
                 .filter(s -> s.getMetadata().getName().equals(name))

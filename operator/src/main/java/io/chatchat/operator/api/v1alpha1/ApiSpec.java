@@ -18,6 +18,17 @@ public class ApiSpec extends PodTierSpec {
   public int replicas = 1;
 
   @JsonPropertyDescription(
+      "HorizontalPodAutoscaler for the API tier. It targets this ChatchatCluster's scale"
+          + " subresource: it sets api.replicas, which `kubectl scale` also sets.")
+  @Default("{}")
+  public ApiAutoscaling autoscaling = new ApiAutoscaling();
+
+  @JsonPropertyDescription(
+      "Spread API pods over nodes and zones (topologySpreadConstraints, ScheduleAnyway).")
+  @Default("true")
+  public boolean spreadAcrossNodes = true;
+
+  @JsonPropertyDescription(
       "Seconds a terminating API pod keeps serving in-flight answers after it left the Service"
           + " endpoints. Chatchat kills its server process at once on SIGTERM, so this preStop"
           + " drain is what lets long streamed answers finish.")

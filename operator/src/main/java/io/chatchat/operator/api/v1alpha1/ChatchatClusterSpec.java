@@ -15,22 +15,32 @@ import java.util.List;
 @ValidationRule(
     value =
         "!(self.metadataStore.type == 'SQLite' || self.vectorStore.type == 'FAISS')"
-            + " || (self.api.replicas == 1 && !self.webui.enabled)",
+            + " || (self.api.replicas == 1 && !self.webui.enabled && !self.api.autoscaling.enabled"
+            + " && self.knowledgeBase.writeMode == 'Shared')",
     message =
         "SQLite metadata and the FAISS vector store are files inside one pod: a second API replica"
-            + " or a WebUI pod would open its own copy or write the same files concurrently, forking"
-            + " or corrupting the knowledge base. Use api.replicas: 1 with webui.enabled: false, or a"
-            + " shared store (metadataStore.type: External, vectorStore.type: Elasticsearch, Milvus"
-            + " or PGVector).")
+            + " (or autoscaling), a WebUI pod or a separate knowledge-base writer would open its own"
+            + " copy or write the same files concurrently, forking or corrupting the knowledge base."
+            + " Use api.replicas: 1 with webui.enabled: false, or a shared store (metadataStore.type:"
+            + " Managed or External, vectorStore.type: Elasticsearch, Milvus or PGVector).")
 @ValidationRule(
     value =
         "self.knowledgeBase.storage.accessMode == 'ReadWriteMany'"
-            + " || (self.api.replicas == 1 && !self.webui.enabled)",
+            + " || self.knowledgeBase.writeMode == 'SingleWriter'"
+            + " || (self.api.replicas == 1 && !self.webui.enabled && !self.api.autoscaling.enabled)",
     message =
         "knowledgeBase.storage.accessMode ReadWriteOnce lets only one pod mount the knowledge-base"
-            + " files, but this cluster runs more than one Chatchat pod (API replicas or the WebUI)"
-            + " that all read and write them. Use accessMode: ReadWriteMany, or one API replica"
-            + " with webui.enabled: false.")
+            + " files, but this cluster runs more than one Chatchat pod (API replicas, autoscaling"
+            + " or the WebUI) that would each write their own copy. Use accessMode: ReadWriteMany,"
+            + " or knowledgeBase.writeMode: SingleWriter (one writer pod serves every file"
+            + " operation), or one API replica with webui.enabled: false.")
+@ValidationRule(
+    value =
+        "self.knowledgeBase.writeMode != 'SingleWriter' || !self.webui.enabled"
+            + " || self.webui.replicas == 1",
+    message =
+        "with knowledgeBase.writeMode SingleWriter the WebUI, which edits knowledge-base files"
+            + " itself, runs one pod next to the writer: set webui.replicas: 1")
 public class ChatchatClusterSpec {
 
   @JsonPropertyDescription(
@@ -86,8 +96,26 @@ public class ChatchatClusterSpec {
   public EmbeddingSpec embedding;
 
   @JsonPropertyDescription(
-      "What happens to data volumes when the ChatchatCluster is deleted. Retain (default) keeps the"
-          + " knowledge-base PersistentVolumeClaim; Delete removes it with the cluster.")
+      "Ingress for the API and the WebUI, with timeouts for minutes-long streamed answers.")
+  @Default("{}")
+  public IngressSpec ingress = new IngressSpec();
+
+  @JsonPropertyDescription(
+      "Gateway API HTTPRoutes for the API and the WebUI, an alternative to the Ingress.")
+  @Default("{}")
+  public GatewayRouteSpec gateway = new GatewayRouteSpec();
+
+  @JsonPropertyDescription(
+      "Run a Job that creates the database tables before API pods of a new Chatchat version"
+          + " start (Chatchat's own start-up races on an empty database), and verifies them in"
+          + " the database. Not used with SQLite.")
+  @Default("true")
+  public boolean initJob = true;
+
+  @JsonPropertyDescription(
+      "What happens to data when the ChatchatCluster is deleted. Retain (default) keeps the"
+          + " knowledge-base claim, the database and vector-store claims and their generated"
+          + " credentials Secrets; Delete removes them with the cluster.")
   @Default("Retain")
   public DeletionPolicy deletionPolicy = DeletionPolicy.Retain;
 

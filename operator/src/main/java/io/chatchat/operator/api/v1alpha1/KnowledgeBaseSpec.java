@@ -23,6 +23,23 @@ public class KnowledgeBaseSpec {
   public Storage storage = new Storage();
 
   @JsonPropertyDescription(
+      "How Chatchat pods share the files. Shared (default): every API and WebUI pod mounts the"
+          + " volume, which must then be ReadWriteMany when there is more than one pod."
+          + " SingleWriter: for clusters without ReadWriteMany storage; one writer pod"
+          + " (<cluster>-kb-writer) mounts a ReadWriteOnce volume and serves every request that"
+          + " reads or writes files (uploads, deletions, rebuilds, downloads, file chat) through"
+          + " the Ingress or HTTPRoute, while the API replicas answer chats and searches from the"
+          + " shared database and vector store. The WebUI then runs one pod next to the writer.")
+  @Default("Shared")
+  public WriteMode writeMode = WriteMode.Shared;
+
+  @JsonPropertyDescription(
+      "Optional knowledge-base build: a Job that runs `chatchat kb -r` once the embedding"
+          + " service is ready and verifies in the database that documents were vectorised.")
+  @Default("{}")
+  public Build build = new Build();
+
+  @JsonPropertyDescription(
       "Knowledge base used when a request names none (DEFAULT_KNOWLEDGE_BASE).")
   @Default("samples")
   @Pattern("^[^/\\\\\\s]{1,50}$")
@@ -83,6 +100,27 @@ public class KnowledgeBaseSpec {
             + " allowed only for a single Chatchat pod.")
     @Default("ReadWriteMany")
     public AccessMode accessMode = AccessMode.ReadWriteMany;
+  }
+
+  /** The knowledge-base build Job. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class Build {
+    @JsonPropertyDescription(
+        "Run the build. It runs again whenever the Chatchat image, the embedding model or the"
+            + " list of knowledge bases changes.")
+    @Default("false")
+    public boolean enabled = false;
+
+    @JsonPropertyDescription(
+        "Knowledge bases to (re)build from the files under KB_ROOT_PATH/<name>/content. Empty:"
+            + " the default knowledge base.")
+    @io.fabric8.generator.annotation.Size(max = 50)
+    public java.util.List<String> knowledgeBases = new java.util.ArrayList<>();
+  }
+
+  public enum WriteMode {
+    Shared,
+    SingleWriter
   }
 
   public enum AccessMode {

@@ -14,13 +14,27 @@ import java.util.List;
 /** The chat model. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @ValidationRule(
-    value = "!has(self.defaultModel) || self.defaultModel in self.external.models",
-    message = "llm.defaultModel must be one of llm.external.models")
+    value = "has(self.external) != has(self.vllm)",
+    message =
+        "set exactly one of llm.vllm (the operator runs vLLM) and llm.external (an"
+            + " OpenAI-compatible endpoint you run)")
+@ValidationRule(
+    value =
+        "!has(self.defaultModel) || (has(self.external) && self.defaultModel in"
+            + " self.external.models) || (has(self.vllm) && self.defaultModel =="
+            + " (has(self.vllm.servedModelName) ? self.vllm.servedModelName : self.vllm.model))",
+    message =
+        "llm.defaultModel must be one of llm.external.models, or the name vLLM serves"
+            + " (llm.vllm.servedModelName, else llm.vllm.model)")
 public class LlmSpec {
 
   @JsonPropertyDescription("An external OpenAI-compatible chat-completions endpoint.")
-  @Required
   public External external;
+
+  @JsonPropertyDescription(
+      "Run vLLM's OpenAI-compatible server in this cluster, on GPU nodes (Deployment and Service"
+          + " <cluster>-llm).")
+  public VllmSpec vllm;
 
   @JsonPropertyDescription(
       "Model used when a request names none (DEFAULT_LLM_MODEL). Defaults to the first of"
@@ -52,8 +66,13 @@ public class LlmSpec {
     public List<String> models = new ArrayList<>();
   }
 
+  /** The model names Chatchat may use. */
+  public List<String> models() {
+    return vllm != null ? List.of(vllm.effectiveServedModelName()) : external.models;
+  }
+
   /** The model Chatchat uses by default. */
   public String effectiveDefaultModel() {
-    return defaultModel != null ? defaultModel : external.models.get(0);
+    return defaultModel != null ? defaultModel : models().get(0);
   }
 }

@@ -13,18 +13,35 @@ import io.fabric8.generator.annotation.ValidationRule;
 @ValidationRule(
     value = "self.type == 'External' || !has(self.external)",
     message = "metadataStore.external is only valid with type External")
+@ValidationRule(
+    value = "self.type == 'Managed' || !has(self.managed)",
+    message = "metadataStore.managed is only valid with type Managed")
 public class MetadataStoreSpec {
 
   @JsonPropertyDescription(
-      "External: a MySQL or PostgreSQL database you run, shared by every pod. SQLite: a file on the"
-          + " knowledge-base volume, for a single Chatchat pod only (no WebUI, one API replica).")
+      "Managed: the operator runs a MySQL (default) or PostgreSQL StatefulSet with generated"
+          + " credentials. External: a MySQL or PostgreSQL database you run, shared by every pod."
+          + " SQLite: a file on the knowledge-base volume, for a single Chatchat pod only (no WebUI,"
+          + " one API replica).")
   @Required
   public Type type;
 
   @JsonPropertyDescription("Connection to an external database (type External).")
   public External external;
 
+  @JsonPropertyDescription(
+      "The database the operator runs (type Managed). Its credentials are generated once into the"
+          + " Secret <cluster>-db-credentials, which, like the volume, is kept when the cluster is"
+          + " deleted unless deletionPolicy is Delete.")
+  public ManagedDatabase managed;
+
+  /** The managed database settings, defaults when the section is omitted. */
+  public ManagedDatabase managedOrDefault() {
+    return managed != null ? managed : new ManagedDatabase();
+  }
+
   public enum Type {
+    Managed,
     External,
     SQLite
   }

@@ -12,14 +12,20 @@ import io.fabric8.generator.annotation.ValidationRule;
 /** The vector store (Chatchat's DEFAULT_VS_TYPE and kbs_config). */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @ValidationRule(
-    value = "self.type != 'Elasticsearch' || has(self.elasticsearch)",
-    message = "vectorStore.type Elasticsearch needs vectorStore.elasticsearch")
+    value = "self.type != 'Elasticsearch' || has(self.elasticsearch) != has(self.managed)",
+    message =
+        "vectorStore.type Elasticsearch needs exactly one of vectorStore.managed (the operator"
+            + " runs it) and vectorStore.elasticsearch (an external one)")
 @ValidationRule(
-    value = "self.type != 'Milvus' || has(self.milvus)",
-    message = "vectorStore.type Milvus needs vectorStore.milvus")
+    value = "self.type != 'Milvus' || has(self.milvus) != has(self.managed)",
+    message =
+        "vectorStore.type Milvus needs exactly one of vectorStore.managed (the operator runs"
+            + " Milvus standalone) and vectorStore.milvus (an external one)")
 @ValidationRule(
-    value = "self.type != 'PGVector' || has(self.pgvector)",
-    message = "vectorStore.type PGVector needs vectorStore.pgvector")
+    value = "self.type != 'PGVector' || has(self.pgvector) != has(self.managed)",
+    message =
+        "vectorStore.type PGVector needs exactly one of vectorStore.managed (the operator runs"
+            + " pgvector) and vectorStore.pgvector (an external one)")
 @ValidationRule(
     value =
         "(has(self.elasticsearch) ? 1 : 0) + (has(self.milvus) ? 1 : 0) + (has(self.pgvector) ? 1 :"
@@ -27,6 +33,17 @@ import io.fabric8.generator.annotation.ValidationRule;
             + " (!has(self.milvus) || self.type == 'Milvus') && (!has(self.pgvector) || self.type =="
             + " 'PGVector')",
     message = "set only the vectorStore section that matches vectorStore.type")
+@ValidationRule(
+    value = "self.type != 'FAISS' || !has(self.managed)",
+    message = "FAISS keeps its files inside the Chatchat pod: vectorStore.managed does not apply")
+@ValidationRule(
+    value = "!has(self.managed) || self.type == 'Elasticsearch' || self.managed.replicas == 1",
+    message = "a managed Milvus standalone or pgvector runs exactly one pod (managed.replicas: 1)")
+@ValidationRule(
+    value = "!has(self.managed) || self.managed.replicas != 2",
+    message =
+        "a managed Elasticsearch needs 1 pod, or 3 or more for a master quorum; 2 pods cannot"
+            + " survive the loss of either")
 public class VectorStoreSpec {
 
   @JsonPropertyDescription(
@@ -35,6 +52,11 @@ public class VectorStoreSpec {
           + " API replica and no WebUI).")
   @Required
   public Type type;
+
+  @JsonPropertyDescription(
+      "Run the store as a StatefulSet of this cluster (Elasticsearch, Milvus standalone or"
+          + " pgvector), with generated credentials where the store has them.")
+  public ManagedVectorStore managed;
 
   @JsonPropertyDescription("An external Elasticsearch (type Elasticsearch).")
   public Elasticsearch elasticsearch;

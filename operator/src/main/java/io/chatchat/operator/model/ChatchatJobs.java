@@ -1,0 +1,232 @@
+package io.chatchat.operator.model;
+
+import io.chatchat.operator.api.v1alpha1.ChatchatCluster;
+import io.chatchat.operator.api.v1alpha1.ChatchatClusterSpec;
+import io.chatchat.operator.api.v1alpha1.KnowledgeBaseSpec;
+import io.fabric8.kubernetes.api.model.Affinity;
+import io.fabric8.kubernetes.api.model.AffinityBuilder;
+import io.fabric8.kubernetes.api.model.PodTemplateSpec;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One-shot Jobs that run the Chatchat image: the driver preflight, the table initialisation and the
+ * knowledge-base build. Each is named after a hash of what it depends on, so it runs once per
+ * version of its inputs; none trusts Chatchat's exit codes (`chatchat kb` exits 0 on failure,
+ * chatchat.md §6): each verifies its own result and exits non-zero when the result is missing.
+ */
+public final class ChatchatJobs {
+  /** Label with the input hash of a Job. */
+  public static final String HASH_LABEL = "chatchat.io/job-hash";
+
+  /** Tables Chatchat 0.3 creates (chatchat.md §3.5); the init Job checks they exist. */
+  public static final List<String> TABLES =
+      List.of(
+          "knowledge_base",
+          "knowledge_file",
+          "file_doc",
+          "summary_chunk",
+          "conversation",
+          "message");
+
+  static final String PREFLIGHT_SCRIPT =
+      "import importlib,sys\n"
+          + "bad=[]\n"
+          + "for m in sys.argv[1:]:\n"
+          + "  try:\n"
+          + "    importlib.import_module(m)\n"
+          + "  except Exception as e:\n"
+          + "    bad.append(m+' ('+type(e).__name__+': '+str(e)[:120]+')')\n"
+          + "msg=('cannot import '+', '.join(bad)) if bad else 'all drivers import'\n"
+          + "print('chatchat-operator preflight: '+msg)\n"
+          + "open('/dev/termination-log','w').write(msg)\n"
+          + "sys.exit(1 if bad else 0)\n";
+
+  static final String VERIFY_TABLES_SCRIPT =
+      "import sys\n"
+          + "from sqlalchemy import create_engine, inspect\n"
+          + "from chatchat.settings import Settings\n"
+          + "have=set(inspect(create_engine(Settings.basic_settings.SQLALCHEMY_DATABASE_URI))"
+          + ".get_table_names())\n"
+          + "missing=[t for t in sys.argv[1:] if t not in have]\n"
+          + "msg=('tables missing after create-tables: '+', '.join(missing)) if missing else"
+          + " 'tables verified'\n"
+          + "print('chatchat-operator init: '+msg)\n"
+          + "open('/dev/termination-log','w').write(msg)\n"
+          + "sys.exit(1 if missing else 0)\n";
+
+  static final String VERIFY_BUILD_SCRIPT =
+      "import sys\n"
+          + "from sqlalchemy import create_engine, text\n"
+          + "from chatchat.settings import Settings\n"
+          + "e=create_engine(Settings.basic_settings.SQLALCHEMY_DATABASE_URI)\n"
+          + "empty=[]\n"
+          + "with e.connect() as c:\n"
+          + "  for kb in sys.argv[1:]:\n"
+          + "    n=c.execute(text('SELECT COUNT(*) FROM knowledge_file WHERE kb_name=:k AND"
+          + " docs_count>0'),{'k':kb}).scalar()\n"
+          + "    if not n: empty.append(kb)\n"
+          + "msg=('no vectorised documents in '+', '.join(empty)) if empty else 'knowledge bases"
+          + " verified'\n"
+          + "print('chatchat-operator kb-build: '+msg)\n"
+          + "open('/dev/termination-log','w').write(msg)\n"
+          + "sys.exit(1 if empty else 0)\n";
+
+  private ChatchatJobs() {}
+
+  /** Hash of the preflight's inputs: the image and the modules it must import. */
+  public static String preflightHash(ChatchatCluster cr, List<String> modules) {
+    return ConfigHash.sha256(cr.getSpec().image + "\0" + String.join(",", modules))
+        .substring(0, 10);
+  }
+
+  /** Checks that the Chatchat image can import the drivers the spec needs. */
+  public static Job preflight(ChatchatCluster cr, List<String> modules, String configHash) {
+    List<String> command = new ArrayList<>(List.of("python", "-c", PREFLIGHT_SCRIPT));
+    command.addAll(modules);
+    return job(
+        cr,
+        Names.preflightJob(cr, preflightHash(cr, modules)),
+        Labels.COMPONENT_PREFLIGHT,
+        preflightHash(cr, modules),
+        0,
+        300,
+        ChatchatPodTemplate.job(cr, Labels.COMPONENT_PREFLIGHT, configHash, command, false, null));
+  }
+
+  /**
+   * Hash of the init Job's inputs: the image (a version may add tables) and the database it writes
+   * to.
+   */
+  public static String initHash(ChatchatCluster cr, String databaseSecretDigest) {
+    return ConfigHash.sha256(
+            cr.getSpec().image
+                + "\0"
+                + cr.getSpec().metadataStore.type
+                + "\0"
+                + Endpoints.databaseUri(cr).name
+                + "\0"
+                + databaseSecretDigest)
+        .substring(0, 10);
+  }
+
+  /** Creates the tables before API pods of a new version start, and verifies them. */
+  public static Job init(ChatchatCluster cr, String hash, String configHash) {
+    String script =
+        "python -m chatchat.cli kb --create-tables && python -c \"$VERIFY\" "
+            + String.join(" ", TABLES);
+    return job(
+        cr,
+        Names.initJob(cr, hash),
+        Labels.COMPONENT_INIT,
+        hash,
+        2,
+        900,
+        ChatchatPodTemplate.job(
+            cr,
+            Labels.COMPONENT_INIT,
+            configHash,
+            List.of("/bin/sh", "-c", ChatchatPodTemplate.prepareDirs(cr) + " && " + script),
+            false,
+            VERIFY_TABLES_SCRIPT));
+  }
+
+  /** Knowledge bases the build Job rebuilds. */
+  public static List<String> buildTargets(ChatchatClusterSpec spec) {
+    return spec.knowledgeBase.build.knowledgeBases.isEmpty()
+        ? List.of(spec.knowledgeBase.defaultKnowledgeBase)
+        : spec.knowledgeBase.build.knowledgeBases;
+  }
+
+  public static String buildHash(ChatchatCluster cr) {
+    ChatchatClusterSpec spec = cr.getSpec();
+    return ConfigHash.sha256(
+            spec.image
+                + "\0"
+                + spec.embedding.model()
+                + "\0"
+                + spec.vectorStore.type
+                + "\0"
+                + String.join(",", buildTargets(spec)))
+        .substring(0, 10);
+  }
+
+  /**
+   * Vectorises the knowledge bases' files (`chatchat kb -r`), then checks in the database that each
+   * has vectorised documents.
+   */
+  public static Job build(ChatchatCluster cr, String configHash) {
+    List<String> targets = buildTargets(cr.getSpec());
+    StringBuilder kb = new StringBuilder("python -m chatchat.cli kb -r");
+    for (String t : targets) {
+      kb.append(" -n ").append(t);
+    }
+    String script =
+        ChatchatPodTemplate.prepareDirs(cr)
+            + " && "
+            + kb
+            + " && python -c \"$VERIFY\" "
+            + String.join(" ", targets);
+    return job(
+        cr,
+        Names.buildJob(cr, buildHash(cr)),
+        Labels.COMPONENT_KB_BUILD,
+        buildHash(cr),
+        1,
+        7200,
+        ChatchatPodTemplate.job(
+            cr,
+            Labels.COMPONENT_KB_BUILD,
+            configHash,
+            List.of("/bin/sh", "-c", script),
+            true,
+            VERIFY_BUILD_SCRIPT));
+  }
+
+  /**
+   * With a single writer, the build must run on the writer's node to mount its ReadWriteOnce
+   * volume.
+   */
+  static Affinity besideWriter(ChatchatCluster cr) {
+    if (cr.getSpec().knowledgeBase.writeMode != KnowledgeBaseSpec.WriteMode.SingleWriter) {
+      return null;
+    }
+    return new AffinityBuilder()
+        .withNewPodAffinity()
+        .addNewRequiredDuringSchedulingIgnoredDuringExecution()
+        .withNewLabelSelector()
+        .withMatchLabels(Labels.selector(cr, Labels.COMPONENT_KB_WRITER))
+        .endLabelSelector()
+        .withTopologyKey("kubernetes.io/hostname")
+        .endRequiredDuringSchedulingIgnoredDuringExecution()
+        .endPodAffinity()
+        .build();
+  }
+
+  private static Job job(
+      ChatchatCluster cr,
+      String name,
+      String component,
+      String hash,
+      int backoffLimit,
+      long deadlineSeconds,
+      PodTemplateSpec template) {
+    Map<String, String> labels = Labels.of(cr, component);
+    labels.put(HASH_LABEL, hash);
+    template.getMetadata().getLabels().put(HASH_LABEL, hash);
+    return new JobBuilder()
+        .withMetadata(OwnerRefs.owned(cr, name, component))
+        .editMetadata()
+        .withLabels(labels)
+        .endMetadata()
+        .withNewSpec()
+        .withBackoffLimit(backoffLimit)
+        .withActiveDeadlineSeconds(deadlineSeconds)
+        .withTemplate(template)
+        .endSpec()
+        .build();
+  }
+}

@@ -1,0 +1,314 @@
+package io.chatchat.operator.model;
+
+import io.chatchat.operator.api.v1alpha1.ChatchatCluster;
+import io.chatchat.operator.api.v1alpha1.ModelServerSpec;
+import io.chatchat.operator.api.v1alpha1.TeiSpec;
+import io.chatchat.operator.api.v1alpha1.VllmSpec;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.ContainerBuilder;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.ResourceRequirements;
+import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
+import io.fabric8.kubernetes.api.model.Toleration;
+import io.fabric8.kubernetes.api.model.TolerationBuilder;
+import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.VolumeBuilder;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
+import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
+import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscalerBuilder;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The GPU model tier: vLLM's OpenAI-compatible server for the LLM and text-embeddings-inference for
+ * embeddings, each a Deployment with a Service that Chatchat's MODEL_PLATFORMS point at.
+ */
+public final class ModelServers {
+  public static final String VLLM_IMAGE = "vllm/vllm-openai:v0.10.1.1";
+  public static final String TEI_GPU_IMAGE = "ghcr.io/huggingface/text-embeddings-inference:1.8";
+  public static final String TEI_CPU_IMAGE =
+      "ghcr.io/huggingface/text-embeddings-inference:cpu-1.8";
+  public static final String VLLM_QUEUE_METRIC = "vllm:num_requests_waiting";
+  public static final String TEI_QUEUE_METRIC = "te_queue_size";
+
+  static final String CACHE_PATH = "/models";
+
+  private ModelServers() {}
+
+  /** A model server's identity: which tier, which name, which port. */
+  record Tier(String component, String name, int port, String defaultMetric) {}
+
+  public static List<HasMetadata> desired(
+      ChatchatCluster cr, Integer llmReplicas, Integer embeddingReplicas) {
+    List<HasMetadata> out = new ArrayList<>();
+    VllmSpec vllm = cr.getSpec().llm.vllm;
+    if (vllm != null) {
+      out.addAll(objects(cr, llmTier(cr), vllm, vllmContainer(vllm), llmReplicas));
+    }
+    TeiSpec tei = cr.getSpec().embedding.tei;
+    if (tei != null) {
+      out.addAll(objects(cr, embeddingTier(cr), tei, teiContainer(tei), embeddingReplicas));
+    }
+    return out;
+  }
+
+  static Tier llmTier(ChatchatCluster cr) {
+    return new Tier(Labels.COMPONENT_LLM, Names.llm(cr), Endpoints.LLM_PORT, VLLM_QUEUE_METRIC);
+  }
+
+  static Tier embeddingTier(ChatchatCluster cr) {
+    return new Tier(
+        Labels.COMPONENT_EMBEDDING,
+        Names.embedding(cr),
+        Endpoints.EMBEDDING_PORT,
+        TEI_QUEUE_METRIC);
+  }
+
+  /**
+   * @param liveReplicas the Deployment's current replicas while an HPA owns them (null: none yet)
+   */
+  private static List<HasMetadata> objects(
+      ChatchatCluster cr, Tier tier, ModelServerSpec m, Container c, Integer liveReplicas) {
+    List<HasMetadata> out = new ArrayList<>();
+    if (m.cache != null) {
+      out.add(cache(cr, tier, m));
+    }
+    out.add(Deployments.service(cr, tier.name(), tier.component(), "http", tier.port(), false));
+    out.add(deployment(cr, tier, m, c, liveReplicas));
+    if (m.autoscaling.enabled) {
+      out.add(autoscaler(cr, tier, m));
+    }
+    return out;
+  }
+
+  static Container vllmContainer(VllmSpec v) {
+    List<String> args = new ArrayList<>();
+    args.add("--model=" + v.model);
+    args.add("--served-model-name=" + v.effectiveServedModelName());
+    args.add("--host=0.0.0.0");
+    args.add("--port=" + Endpoints.LLM_PORT);
+    args.add("--download-dir=" + CACHE_PATH);
+    if (v.gpus > 1) {
+      args.add("--tensor-parallel-size=" + v.gpus);
+    }
+    if (v.gpus > 0) {
+      args.add("--gpu-memory-utilization=" + v.gpuMemoryUtilization);
+    }
+    if (v.maxModelLen != null) {
+      args.add("--max-model-len=" + v.maxModelLen);
+    }
+    args.addAll(v.extraArgs);
+    return container(v, "vllm", v.imageOr(VLLM_IMAGE), args, Endpoints.LLM_PORT, "4", "16Gi");
+  }
+
+  static Container teiContainer(TeiSpec t) {
+    List<String> args = new ArrayList<>();
+    args.add("--model-id=" + t.model);
+    args.add("--served-model-name=" + t.effectiveServedModelName());
+    args.add("--hostname=0.0.0.0");
+    args.add("--port=" + Endpoints.EMBEDDING_PORT);
+    args.add("--huggingface-hub-cache=" + CACHE_PATH);
+    if (t.maxConcurrentRequests != null) {
+      args.add("--max-concurrent-requests=" + t.maxConcurrentRequests);
+    }
+    args.addAll(t.extraArgs);
+    String image = t.imageOr(t.gpus > 0 ? TEI_GPU_IMAGE : TEI_CPU_IMAGE);
+    return container(t, "tei", image, args, Endpoints.EMBEDDING_PORT, "1", "4Gi");
+  }
+
+  private static Container container(
+      ModelServerSpec m,
+      String name,
+      String image,
+      List<String> args,
+      int port,
+      String cpu,
+      String memory) {
+    List<EnvVar> env = new ArrayList<>();
+    env.add(ChatchatPodTemplate.env("HF_HOME", CACHE_PATH));
+    if (m.hfTokenSecretRef != null) {
+      env.add(Stores.fromSecret("HF_TOKEN", m.hfTokenSecretRef.name, m.hfTokenSecretRef.key));
+    }
+    env.addAll(m.env);
+    int startupFailures = Math.max(1, m.startupTimeoutSeconds / 10);
+    return new ContainerBuilder()
+        .withName(name)
+        .withImage(image)
+        .withImagePullPolicy("IfNotPresent")
+        .withArgs(args)
+        .withPorts(Stores.port("http", port))
+        .withEnv(env)
+        .withResources(resources(m, cpu, memory))
+        .withVolumeMounts(Stores.mount("cache", CACHE_PATH), Stores.mount("shm", "/dev/shm"))
+        // Listening only after the model is downloaded and loaded: startupTimeoutSeconds.
+        .withStartupProbe(Stores.http("/health", "http", 10, startupFailures))
+        .withReadinessProbe(Stores.http("/health", "http", 10, 3))
+        .withLivenessProbe(Stores.http("/health", "http", 30, 3))
+        .withNewSecurityContext()
+        .withAllowPrivilegeEscalation(false)
+        .withNewCapabilities()
+        .withDrop("ALL")
+        .endCapabilities()
+        .endSecurityContext()
+        .build();
+  }
+
+  /** The user's resources, with the GPU request and limit always set from gpus. */
+  static ResourceRequirements resources(ModelServerSpec m, String cpu, String memory) {
+    ResourceRequirementsBuilder b =
+        m.resources != null
+            ? new ResourceRequirementsBuilder(m.resources)
+            : new ResourceRequirementsBuilder()
+                .addToRequests("cpu", new Quantity(cpu))
+                .addToRequests("memory", new Quantity(memory))
+                .addToLimits("memory", new Quantity(memory));
+    if (m.gpus > 0) {
+      b.addToRequests(m.gpuResource, new Quantity(String.valueOf(m.gpus)));
+      b.addToLimits(m.gpuResource, new Quantity(String.valueOf(m.gpus)));
+    }
+    return b.build();
+  }
+
+  static Deployment deployment(
+      ChatchatCluster cr, Tier tier, ModelServerSpec m, Container c, Integer liveReplicas) {
+    List<Toleration> tolerations = new ArrayList<>(m.tolerations);
+    boolean tolerated =
+        tolerations.stream().anyMatch(t -> m.gpuResource.equals(t.getKey()) || t.getKey() == null);
+    if (m.gpus > 0 && !tolerated) {
+      // GPU nodes are commonly tainted with the GPU resource name (NVIDIA GPU operator, GKE).
+      tolerations.add(
+          new TolerationBuilder()
+              .withKey(m.gpuResource)
+              .withOperator("Exists")
+              .withEffect("NoSchedule")
+              .build());
+    }
+    List<Volume> volumes = new ArrayList<>();
+    volumes.add(
+        m.cache != null
+            ? new VolumeBuilder()
+                .withName("cache")
+                .withNewPersistentVolumeClaim()
+                .withClaimName(Names.modelCache(tier.name()))
+                .endPersistentVolumeClaim()
+                .build()
+            : Stores.emptyDir("cache"));
+    volumes.add(
+        new VolumeBuilder()
+            .withName("shm")
+            .withNewEmptyDir()
+            .withMedium("Memory")
+            .withSizeLimit(new Quantity("2Gi"))
+            .endEmptyDir()
+            .build());
+    // With an HPA the live count is echoed back, so the HPA alone decides it.
+    int replicas =
+        m.autoscaling.enabled
+            ? (liveReplicas != null ? liveReplicas : m.autoscaling.minReplicas)
+            : m.replicas;
+    return new DeploymentBuilder()
+        .withMetadata(OwnerRefs.owned(cr, tier.name(), tier.component()))
+        .withNewSpec()
+        .withReplicas(replicas)
+        .withNewSelector()
+        .withMatchLabels(Labels.selector(cr, tier.component()))
+        .endSelector()
+        // Keep serving: a new pod must be ready (model loaded) before an old one goes.
+        .withNewStrategy()
+        .withType("RollingUpdate")
+        .withNewRollingUpdate()
+        .withMaxSurge(new IntOrString(1))
+        .withMaxUnavailable(new IntOrString(0))
+        .endRollingUpdate()
+        .endStrategy()
+        .withRevisionHistoryLimit(5)
+        .withProgressDeadlineSeconds(m.startupTimeoutSeconds + 600)
+        .withNewTemplate()
+        .withNewMetadata()
+        .withLabels(Labels.of(cr, tier.component(), c.getImage()))
+        .endMetadata()
+        .withNewSpec()
+        .withContainers(c)
+        .withVolumes(volumes)
+        .withNodeSelector(m.nodeSelector)
+        .withTolerations(tolerations)
+        .withAffinity(m.affinity)
+        .withEnableServiceLinks(false)
+        .withAutomountServiceAccountToken(false)
+        .withTerminationGracePeriodSeconds(60L)
+        .withNewSecurityContext()
+        .withNewSeccompProfile()
+        .withType("RuntimeDefault")
+        .endSeccompProfile()
+        .endSecurityContext()
+        .endSpec()
+        .endTemplate()
+        .endSpec()
+        .build();
+  }
+
+  /** The model cache: a download shared by the replicas, deleted with the cluster. */
+  static PersistentVolumeClaim cache(ChatchatCluster cr, Tier tier, ModelServerSpec m) {
+    return new PersistentVolumeClaimBuilder()
+        .withMetadata(
+            new ObjectMetaBuilder(
+                    OwnerRefs.owned(cr, Names.modelCache(tier.name()), tier.component()))
+                .build())
+        .withNewSpec()
+        .withAccessModes(m.cache.accessMode.name())
+        .withStorageClassName(m.cache.storageClassName)
+        .withNewResources()
+        .addToRequests("storage", new Quantity(m.cache.size))
+        .endResources()
+        .endSpec()
+        .build();
+  }
+
+  /** Scales a model tier on its queue length, read through the custom-metrics API. */
+  static HorizontalPodAutoscaler autoscaler(ChatchatCluster cr, Tier tier, ModelServerSpec m) {
+    String metric =
+        m.autoscaling.metricName != null ? m.autoscaling.metricName : tier.defaultMetric();
+    return new HorizontalPodAutoscalerBuilder()
+        .withMetadata(OwnerRefs.owned(cr, tier.name(), tier.component()))
+        .withNewSpec()
+        .withNewScaleTargetRef()
+        .withApiVersion("apps/v1")
+        .withKind("Deployment")
+        .withName(tier.name())
+        .endScaleTargetRef()
+        .withMinReplicas(m.autoscaling.minReplicas)
+        .withMaxReplicas(m.autoscaling.maxReplicas)
+        .addNewMetric()
+        .withType("Pods")
+        .withNewPods()
+        .withNewMetric()
+        .withName(metric)
+        .endMetric()
+        .withNewTarget()
+        .withType("AverageValue")
+        .withAverageValue(new Quantity(m.autoscaling.targetAverageValue))
+        .endTarget()
+        .endPods()
+        .endMetric()
+        .withNewBehavior()
+        .withNewScaleDown()
+        // A model pod takes minutes to load: do not drop one on a short lull.
+        .withStabilizationWindowSeconds(600)
+        .addNewPolicy()
+        .withType("Pods")
+        .withValue(1)
+        .withPeriodSeconds(300)
+        .endPolicy()
+        .endScaleDown()
+        .endBehavior()
+        .endSpec()
+        .build();
+  }
+}
