@@ -49,7 +49,7 @@ class CrdSchemaTest {
 
   private static boolean isKubernetesType(String path) {
     return path.matches(
-        ".*\\.(resources|tolerations|env|imagePullSecrets|conditions)(\\[\\])?\\..*");
+        ".*\\.(resources|tolerations|env|imagePullSecrets|conditions|affinity|metrics)(\\[\\])?\\..*");
   }
 
   @Test
