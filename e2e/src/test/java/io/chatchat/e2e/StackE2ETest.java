@@ -49,7 +49,14 @@ class StackE2ETest extends E2ETest {
                     .filter(p -> !p.getMetadata().getNamespace().equals(ns))
                     .noneMatch(StackE2ETest::requestsGpu));
     applyFile(example("production.yaml"));
-    ChatchatCluster c = awaitReady("production");
+    // The knowledge-base build runs after the chat tier is up and does not gate readiness.
+    ChatchatCluster c =
+        awaitStatus(
+            "production",
+            x ->
+                readyForGeneration(x)
+                    && Conditions.isTrue(
+                        x.getStatus().conditions, Conditions.KNOWLEDGE_BASE_BUILT));
     ChatchatClusterStatus s = c.getStatus();
     for (String type :
         List.of(

@@ -51,7 +51,7 @@ class ValidationE2ETest extends E2ETest {
                   c.getSpec().metadataStore.external = null;
                   c.getSpec().api.replicas = 1;
                 })
-            .contains("or a WebUI pod would open its own copy"),
+            .contains("a WebUI pod or a separate knowledge-base writer would open its own"),
         "SQLite with the WebUI enabled forks the database");
     assertTrue(
         rejected(
@@ -73,7 +73,7 @@ class ValidationE2ETest extends E2ETest {
     assertTrue(rejected(c -> c.getSpec().api.replicas = 0).contains("spec.api.replicas"));
     assertTrue(
         rejected(c -> c.getSpec().vectorStore.type = VectorStoreSpec.Type.Milvus)
-            .contains("vectorStore.type Milvus needs vectorStore.milvus"));
+            .contains("vectorStore.type Milvus needs exactly one of vectorStore.managed"));
     assertTrue(
         rejected(c -> c.getSpec().llm.external.baseUrl = "vllm:8000")
             .contains("spec.llm.external.baseUrl"));

@@ -805,6 +805,36 @@ public class ChatchatClusterReconciler implements Reconciler<ChatchatCluster> {
     } else if (!wasValid && Conditions.TRUE.equals(validAfter.getStatus())) {
       events.record(cr, EventRecorder.NORMAL, "ConfigValid", "The spec is valid again");
     }
+    for (String type :
+        List.of(
+            Conditions.DRIVERS_AVAILABLE,
+            Conditions.INITIALIZED,
+            Conditions.KNOWLEDGE_BASE_BUILT,
+            Conditions.SCHEDULED)) {
+      Condition was = before == null ? null : Conditions.find(before.conditions, type);
+      Condition now = Conditions.find(after.conditions, type);
+      if (now == null) {
+        continue;
+      }
+      boolean failing =
+          Conditions.FALSE.equals(now.getStatus())
+              && List.of("Failed", "InsufficientGPU", "Unschedulable").contains(now.getReason());
+      boolean wasFailing =
+          was != null
+              && Conditions.FALSE.equals(was.getStatus())
+              && List.of("Failed", "InsufficientGPU", "Unschedulable").contains(was.getReason());
+      if (failing && (!wasFailing || !now.getReason().equals(was.getReason()))) {
+        events.record(
+            cr,
+            EventRecorder.WARNING,
+            "Failed".equals(now.getReason()) ? type + "Failed" : now.getReason(),
+            now.getMessage());
+      } else if (Conditions.TRUE.equals(now.getStatus())
+          && (was == null || !Conditions.TRUE.equals(was.getStatus()))
+          && !Conditions.SCHEDULED.equals(type)) {
+        events.record(cr, EventRecorder.NORMAL, type, now.getMessage());
+      }
+    }
     Phase from = before == null ? null : before.phase;
     if (from != after.phase) {
       switch (after.phase) {
