@@ -39,7 +39,14 @@ kubectl() { "$kubectl_bin" --kubeconfig "$kubeconfig" "$@"; }
 
 log "Installing the ChatchatCluster CRD"
 kubectl apply --server-side --force-conflicts --field-manager=quickstart -f crds/chatchatclusters.chatchat.io-v1.yml
-kubectl wait --for=condition=Established crd/chatchatclusters.chatchat.io --timeout=60s
+# `kubectl wait` fails outright while a brand-new CRD has no status yet: poll, at most 60 s.
+for _ in $(seq 120); do
+  established=$(kubectl get crd chatchatclusters.chatchat.io \
+    -o jsonpath='{.status.conditions[?(@.type=="Established")].status}' 2>/dev/null || true)
+  [ "$established" = True ] && break
+  sleep 0.5
+done
+[ "$established" = True ] || { log "the CRD did not become Established"; exit 1; }
 
 log "Running the operator (java -jar operator/target/chatchat-operator.jar, log in .local/operator.log)"
 stop_operator

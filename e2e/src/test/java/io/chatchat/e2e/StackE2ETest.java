@@ -132,6 +132,20 @@ class StackE2ETest extends E2ETest {
     assertEquals(3, hpa.getSpec().getMinReplicas());
     assertEquals(12, hpa.getSpec().getMaxReplicas());
     assertEquals(600, hpa.getSpec().getBehavior().getScaleDown().getStabilizationWindowSeconds());
+    HorizontalPodAutoscaler llmHpa =
+        client
+            .autoscaling()
+            .v2()
+            .horizontalPodAutoscalers()
+            .inNamespace(ns)
+            .withName("production-llm")
+            .get();
+    assertEquals("Deployment", llmHpa.getSpec().getScaleTargetRef().getKind());
+    assertEquals(2, llmHpa.getSpec().getMinReplicas());
+    assertEquals(3, llmHpa.getSpec().getMaxReplicas());
+    assertEquals(
+        "vllm_num_requests_waiting",
+        llmHpa.getSpec().getMetrics().get(0).getPods().getMetric().getName());
     for (String pdb :
         List.of(
             "production-api",
