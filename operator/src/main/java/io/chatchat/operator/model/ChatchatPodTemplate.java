@@ -135,11 +135,7 @@ final class ChatchatPodTemplate {
         .withEnableServiceLinks(false)
         .withAutomountServiceAccountToken(false)
         .withTerminationGracePeriodSeconds((long) role.drainSeconds() + 30)
-        .withNewSecurityContext()
-        .withNewSeccompProfile()
-        .withType("RuntimeDefault")
-        .endSeccompProfile()
-        .endSecurityContext()
+        .withSecurityContext(PodSecurity.pod(null))
         .endSpec()
         .build();
   }
@@ -186,11 +182,7 @@ final class ChatchatPodTemplate {
         .withAffinity(mountKnowledgeBase ? ChatchatJobs.besideWriter(cr) : null)
         .withEnableServiceLinks(false)
         .withAutomountServiceAccountToken(false)
-        .withNewSecurityContext()
-        .withNewSeccompProfile()
-        .withType("RuntimeDefault")
-        .endSeccompProfile()
-        .endSecurityContext()
+        .withSecurityContext(PodSecurity.pod(null))
         .endSpec()
         .build();
   }
@@ -220,13 +212,7 @@ final class ChatchatPodTemplate {
         .withImagePullPolicy(cr.getSpec().imagePullPolicy.name())
         .withEnv(env)
         .withVolumeMounts(mounts)
-        .withNewSecurityContext()
-        .withAllowPrivilegeEscalation(false)
-        .withReadOnlyRootFilesystem(true)
-        .withNewCapabilities()
-        .withDrop("ALL")
-        .endCapabilities()
-        .endSecurityContext();
+        .withSecurityContext(PodSecurity.container(true));
   }
 
   private static List<VolumeMount> mounts(ChatchatCluster cr, KnowledgeBaseMount kb) {

@@ -151,12 +151,7 @@ public final class ModelServers {
         .withStartupProbe(Stores.http("/health", "http", 10, startupFailures))
         .withReadinessProbe(Stores.http("/health", "http", 10, 3))
         .withLivenessProbe(Stores.http("/health", "http", 30, 3))
-        .withNewSecurityContext()
-        .withAllowPrivilegeEscalation(false)
-        .withNewCapabilities()
-        .withDrop("ALL")
-        .endCapabilities()
-        .endSecurityContext()
+        .withSecurityContext(PodSecurity.container(false))
         .build();
   }
 
@@ -243,11 +238,7 @@ public final class ModelServers {
         .withEnableServiceLinks(false)
         .withAutomountServiceAccountToken(false)
         .withTerminationGracePeriodSeconds(60L)
-        .withNewSecurityContext()
-        .withNewSeccompProfile()
-        .withType("RuntimeDefault")
-        .endSeccompProfile()
-        .endSecurityContext()
+        .withSecurityContext(PodSecurity.pod(null))
         .endSpec()
         .endTemplate()
         .endSpec()

@@ -341,15 +341,7 @@ public final class Stores {
         .withEnableServiceLinks(false)
         .withAutomountServiceAccountToken(false)
         .withTerminationGracePeriodSeconds(60L)
-        .withNewSecurityContext()
-        .withFsGroup(fsGroup)
-        .withRunAsUser(fsGroup)
-        .withRunAsGroup(fsGroup)
-        .withRunAsNonRoot(fsGroup != null ? Boolean.TRUE : null)
-        .withNewSeccompProfile()
-        .withType("RuntimeDefault")
-        .endSeccompProfile()
-        .endSecurityContext()
+        .withSecurityContext(PodSecurity.pod(fsGroup))
         .endSpec()
         .endTemplate()
         .endSpec()
@@ -403,12 +395,7 @@ public final class Stores {
         .withImage(image)
         .withImagePullPolicy("IfNotPresent")
         .withResources(resources)
-        .withNewSecurityContext()
-        .withAllowPrivilegeEscalation(false)
-        .withNewCapabilities()
-        .withDrop("ALL")
-        .endCapabilities()
-        .endSecurityContext();
+        .withSecurityContext(PodSecurity.container(false));
   }
 
   static ResourceRequirements resources(

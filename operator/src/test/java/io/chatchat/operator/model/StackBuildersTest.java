@@ -111,34 +111,27 @@ class StackBuildersTest {
         Stores.database(c).getSpec().getPersistentVolumeClaimRetentionPolicy().getWhenDeleted());
   }
 
+  private static Map<String, String> storeEnv(ChatchatCluster c) {
+    return Stores.vectorStore(c)
+        .getSpec()
+        .getTemplate()
+        .getSpec()
+        .getContainers()
+        .get(0)
+        .getEnv()
+        .stream()
+        .filter(e -> e.getValue() != null)
+        .collect(Collectors.toMap(EnvVar::getName, EnvVar::getValue));
+  }
+
   @Test
   void elasticsearchFormsAQuorumWithThreeNodesAndRunsAloneWithOne() {
     ChatchatCluster c = TestClusters.managed();
-    Map<String, String> one =
-        Stores.vectorStore(c)
-            .getSpec()
-            .getTemplate()
-            .getSpec()
-            .getContainers()
-            .get(0)
-            .getEnv()
-            .stream()
-            .filter(e -> e.getValue() != null)
-            .collect(Collectors.toMap(EnvVar::getName, EnvVar::getValue));
+    Map<String, String> one = storeEnv(c);
     assertEquals("single-node", one.get("discovery.type"));
     assertEquals("-Xms1024m -Xmx1024m", one.get("ES_JAVA_OPTS"));
     c.getSpec().vectorStore.managed.replicas = 3;
-    Map<String, String> three =
-        Stores.vectorStore(c)
-            .getSpec()
-            .getTemplate()
-            .getSpec()
-            .getContainers()
-            .get(0)
-            .getEnv()
-            .stream()
-            .filter(e -> e.getValue() != null)
-            .collect(Collectors.toMap(EnvVar::getName, EnvVar::getValue));
+    Map<String, String> three = storeEnv(c);
     assertNull(three.get("discovery.type"));
     assertEquals(
         "demo-vectors-0,demo-vectors-1,demo-vectors-2", three.get("cluster.initial_master_nodes"));
