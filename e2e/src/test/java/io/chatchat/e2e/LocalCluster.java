@@ -87,6 +87,8 @@ public final class LocalCluster {
   private static boolean established(CustomResourceDefinition crd) {
     return crd != null
         && crd.getStatus() != null
+        // A brand-new CRD has a status without conditions for a moment.
+        && crd.getStatus().getConditions() != null
         && crd.getStatus().getConditions().stream()
             .anyMatch(c -> "Established".equals(c.getType()) && "True".equals(c.getStatus()));
   }

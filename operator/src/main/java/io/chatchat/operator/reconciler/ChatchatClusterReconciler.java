@@ -250,9 +250,8 @@ public class ChatchatClusterReconciler implements Reconciler<ChatchatCluster> {
           have = client.secrets().inNamespace(cr.getMetadata().getNamespace()).withName(name).get();
         }
         cache.put(name, Optional.ofNullable(have));
-      } else if (!have.getMetadata()
-          .getOwnerReferences()
-          .equals(want.getMetadata().getOwnerReferences())) {
+      } else if (!nullToEmpty(have.getMetadata().getOwnerReferences())
+          .equals(nullToEmpty(want.getMetadata().getOwnerReferences()))) {
         // deletionPolicy changed: the Secret follows the data it unlocks.
         Secret patched =
             client
@@ -267,6 +266,10 @@ public class ChatchatClusterReconciler implements Reconciler<ChatchatCluster> {
         cache.put(name, Optional.of(patched));
       }
     }
+  }
+
+  private static <T> List<T> nullToEmpty(List<T> list) {
+    return list == null ? List.of() : list;
   }
 
   /**
