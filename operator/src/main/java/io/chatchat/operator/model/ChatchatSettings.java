@@ -346,7 +346,7 @@ public final class ChatchatSettings {
     return refs;
   }
 
-  private static EnvVar fromSecret(String name, SecretKeyRef ref) {
+  static EnvVar fromSecret(String name, SecretKeyRef ref) {
     return new EnvVarBuilder()
         .withName(name)
         .withNewValueFrom()

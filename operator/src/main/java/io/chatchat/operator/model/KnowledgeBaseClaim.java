@@ -3,9 +3,12 @@ package io.chatchat.operator.model;
 import io.chatchat.operator.api.v1alpha1.ChatchatCluster;
 import io.chatchat.operator.api.v1alpha1.ChatchatClusterSpec;
 import io.chatchat.operator.api.v1alpha1.KnowledgeBaseSpec;
+import io.chatchat.operator.api.v1alpha1.VolumeSpec;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaimSpec;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaimSpecBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
 
 /**
@@ -28,13 +31,18 @@ public final class KnowledgeBaseClaim {
     }
     return new PersistentVolumeClaimBuilder()
         .withMetadata(meta.build())
-        .withNewSpec()
-        .withAccessModes(storage.accessMode.name())
-        .withStorageClassName(storage.storageClassName)
+        .withSpec(spec(storage, storage.accessMode.name()))
+        .build();
+  }
+
+  /** A claim's spec: one access mode, the StorageClass (cluster default when unset), a size. */
+  static PersistentVolumeClaimSpec spec(VolumeSpec volume, String accessMode) {
+    return new PersistentVolumeClaimSpecBuilder()
+        .withAccessModes(accessMode)
+        .withStorageClassName(volume.storageClassName)
         .withNewResources()
-        .addToRequests("storage", new Quantity(storage.size))
+        .addToRequests("storage", new Quantity(volume.size))
         .endResources()
-        .endSpec()
         .build();
   }
 }

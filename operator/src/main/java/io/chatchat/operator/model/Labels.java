@@ -61,14 +61,7 @@ public final class Labels {
 
   /** All labels of a component's objects. */
   public static Map<String, String> of(ChatchatCluster cr, String component) {
-    Map<String, String> m = selector(cr, component);
-    m.put(MANAGED_BY, OPERATOR);
-    m.put(PART_OF, APP);
-    String version = imageTag(cr.getSpec().image);
-    if (version != null) {
-      m.put(VERSION, version);
-    }
-    return m;
+    return of(cr, component, cr.getSpec().image);
   }
 
   /** A label selector string for a component's pods. */

@@ -134,7 +134,7 @@ public final class ModelServers {
     List<EnvVar> env = new ArrayList<>();
     env.add(ChatchatPodTemplate.env("HF_HOME", CACHE_PATH));
     if (m.hfTokenSecretRef != null) {
-      env.add(Stores.fromSecret("HF_TOKEN", m.hfTokenSecretRef.name, m.hfTokenSecretRef.key));
+      env.add(ChatchatSettings.fromSecret("HF_TOKEN", m.hfTokenSecretRef));
     }
     env.addAll(m.env);
     int startupFailures = Math.max(1, m.startupTimeoutSeconds / 10);
@@ -252,13 +252,7 @@ public final class ModelServers {
             new ObjectMetaBuilder(
                     OwnerRefs.owned(cr, Names.modelCache(tier.name()), tier.component()))
                 .build())
-        .withNewSpec()
-        .withAccessModes(m.cache.accessMode.name())
-        .withStorageClassName(m.cache.storageClassName)
-        .withNewResources()
-        .addToRequests("storage", new Quantity(m.cache.size))
-        .endResources()
-        .endSpec()
+        .withSpec(KnowledgeBaseClaim.spec(m.cache, m.cache.accessMode.name()))
         .build();
   }
 

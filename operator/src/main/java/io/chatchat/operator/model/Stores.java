@@ -6,6 +6,7 @@ import io.chatchat.operator.api.v1alpha1.ManagedDatabase;
 import io.chatchat.operator.api.v1alpha1.ManagedPodSpec;
 import io.chatchat.operator.api.v1alpha1.ManagedVectorStore;
 import io.chatchat.operator.api.v1alpha1.MetadataStoreSpec;
+import io.chatchat.operator.api.v1alpha1.SecretKeyRef;
 import io.chatchat.operator.api.v1alpha1.VectorStoreSpec;
 import io.chatchat.operator.api.v1alpha1.VolumeSpec;
 import io.fabric8.kubernetes.api.model.ConfigMap;
@@ -298,13 +299,7 @@ public final class Stores {
             .withName(DATA_VOLUME)
             .withLabels(Labels.of(cr, component, null))
             .endMetadata()
-            .withNewSpec()
-            .withAccessModes("ReadWriteOnce")
-            .withStorageClassName(storage.storageClassName)
-            .withNewResources()
-            .addToRequests("storage", new Quantity(storage.size))
-            .endResources()
-            .endSpec()
+            .withSpec(KnowledgeBaseClaim.spec(storage, "ReadWriteOnce"))
             .build();
     return new StatefulSetBuilder()
         .withMetadata(OwnerRefs.owned(cr, name, component))
@@ -418,16 +413,7 @@ public final class Stores {
   }
 
   static EnvVar fromSecret(String name, String secret, String key) {
-    return new EnvVarBuilder()
-        .withName(name)
-        .withNewValueFrom()
-        .withNewSecretKeyRef()
-        .withName(secret)
-        .withKey(key)
-        .withOptional(false)
-        .endSecretKeyRef()
-        .endValueFrom()
-        .build();
+    return ChatchatSettings.fromSecret(name, new SecretKeyRef(secret, key));
   }
 
   static VolumeMount mount(String name, String path) {

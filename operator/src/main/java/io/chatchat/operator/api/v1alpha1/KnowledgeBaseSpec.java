@@ -86,15 +86,7 @@ public class KnowledgeBaseSpec {
   @ValidationRule(
       value = "quantity(self.size).compareTo(quantity(oldSelf.size)) >= 0",
       message = "knowledgeBase.storage.size cannot shrink; a claim can only grow.")
-  public static class Storage {
-    @JsonPropertyDescription("Requested size; it can grow later if the StorageClass allows it.")
-    @Default("10Gi")
-    @Pattern("^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$")
-    public String size = "10Gi";
-
-    @JsonPropertyDescription("StorageClass of the claim; the cluster default when unset.")
-    public String storageClassName;
-
+  public static class Storage extends VolumeSpec {
     @JsonPropertyDescription(
         "ReadWriteMany (default) lets every API and WebUI pod mount the files. ReadWriteOnce is"
             + " allowed only for a single Chatchat pod.")
