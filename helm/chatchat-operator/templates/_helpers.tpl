@@ -71,7 +71,8 @@ What the operator does with the API, and nothing more:
   verbs: ["get", "list", "watch", "create", "patch", "update"]
 - apiGroups: [""]
   resources: ["pods"]
-  verbs: ["get", "list", "watch"]
+  # delete: a store pod of a rolled-back revision that never became Ready (forced rollback).
+  verbs: ["get", "list", "watch", "delete"]
 - apiGroups: ["batch"]
   resources: ["jobs"]
   verbs: ["get", "list", "watch", "create", "patch", "update", "delete"]
@@ -93,4 +94,7 @@ What the operator does with the API, and nothing more:
 - apiGroups: [""]
   resources: ["events"]
   verbs: ["create", "patch"]
+- apiGroups: ["discovery.k8s.io"]
+  resources: ["endpointslices"]
+  verbs: ["get", "list"]
 {{- end -}}

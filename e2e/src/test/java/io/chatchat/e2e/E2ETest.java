@@ -133,6 +133,17 @@ abstract class E2ETest {
         && c.getMetadata().getGeneration().equals(s.observedGeneration);
   }
 
+  /** The settings ConfigMap the API pods of a cluster read (its name carries the config hash). */
+  protected String settingsName(String instance) {
+    Deployment api = deployment(instance + "-api");
+    return api.getSpec().getTemplate().getSpec().getVolumes().stream()
+        .filter(v -> "settings".equals(v.getName()))
+        .findFirst()
+        .orElseThrow()
+        .getConfigMap()
+        .getName();
+  }
+
   protected Deployment deployment(String name) {
     return client.apps().deployments().inNamespace(ns).withName(name).get();
   }

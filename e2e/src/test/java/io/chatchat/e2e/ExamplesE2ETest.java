@@ -38,7 +38,8 @@ class ExamplesE2ETest extends E2ETest {
     assertFalse(Conditions.isTrue(c.getStatus().conditions, Conditions.PROGRESSING));
     assertFalse(Conditions.isTrue(c.getStatus().conditions, Conditions.DEGRADED));
 
-    ConfigMap settings = client.configMaps().inNamespace(ns).withName("quickstart-settings").get();
+    ConfigMap settings =
+        client.configMaps().inNamespace(ns).withName(settingsName("quickstart")).get();
     assertTrue(
         settings.getData().get("kb_settings.yaml").contains("host: elasticsearch.search.svc"));
     assertTrue(settings.getData().get("kb_settings.yaml").contains("DEFAULT_VS_TYPE: es"));
@@ -148,7 +149,7 @@ class ExamplesE2ETest extends E2ETest {
         client
             .configMaps()
             .inNamespace(ns)
-            .withName("team-kb-settings")
+            .withName(settingsName("team-kb"))
             .get()
             .getData()
             .get("kb_settings.yaml");

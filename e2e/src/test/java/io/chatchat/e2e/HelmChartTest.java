@@ -114,11 +114,17 @@ class HelmChartTest {
   }
 
   @Test
-  void watchNamespacesGivesNamespacedRolesAndNothingClusterWide() {
+  void watchNamespacesGivesNamespacedRolesAndOnlyGpuCountingClusterWide() {
     List<HasMetadata> o =
         Chart.render(Map.of("watchNamespaces[0]", "team-a", "watchNamespaces[1]", "team-b"));
-    assertTrue(Chart.all(o, ClusterRole.class).isEmpty());
-    assertTrue(Chart.all(o, ClusterRoleBinding.class).isEmpty());
+    // Cluster-wide: only listing nodes and pods, to count free GPUs before a GPU tier surges.
+    List<ClusterRole> clusterRoles = Chart.all(o, ClusterRole.class);
+    assertEquals(1, clusterRoles.size());
+    assertEquals("cco-chatchat-operator-gpu-capacity", clusterRoles.get(0).getMetadata().getName());
+    assertEquals(1, clusterRoles.get(0).getRules().size());
+    assertEquals(List.of("nodes", "pods"), clusterRoles.get(0).getRules().get(0).getResources());
+    assertEquals(List.of("list"), clusterRoles.get(0).getRules().get(0).getVerbs());
+    assertEquals(1, Chart.all(o, ClusterRoleBinding.class).size());
     List<String> roleNamespaces =
         Chart.all(o, Role.class).stream()
             .filter(r -> r.getMetadata().getName().equals("cco-chatchat-operator"))

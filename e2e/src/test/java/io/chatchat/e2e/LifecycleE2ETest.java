@@ -36,23 +36,22 @@ class LifecycleE2ETest extends E2ETest {
               return c;
             });
 
-    await()
-        .atMost(TIMEOUT)
-        .until(
-            () ->
-                client
-                    .configMaps()
-                    .inNamespace(ns)
-                    .withName("team-kb-settings")
-                    .get()
-                    .getData()
-                    .get("kb_settings.yaml")
-                    .contains("VECTOR_SEARCH_TOP_K: 8"));
+    // The operator rolls the change out (API canary, then the WebUI) and is Ready again.
+    awaitReady("team-kb");
+    assertTrue(
+        client
+            .configMaps()
+            .inNamespace(ns)
+            .withName(settingsName("team-kb"))
+            .get()
+            .getData()
+            .get("kb_settings.yaml")
+            .contains("VECTOR_SEARCH_TOP_K: 8"));
     String after = hash(deployment("team-kb-api"));
     assertNotEquals(before, after, "the pod template's config hash changes with the settings");
     assertEquals(after, hash(deployment("team-kb-webui")));
 
-    // Every API pod is replaced by one carrying the new hash, and the cluster is Ready again.
+    // Every API pod was replaced by one carrying the new hash.
     await()
         .atMost(TIMEOUT)
         .until(
@@ -77,10 +76,11 @@ class LifecycleE2ETest extends E2ETest {
     applyFile(example("quickstart.yaml"));
     awaitReady("quickstart");
     String uid = deployment("quickstart-api").getMetadata().getUid();
+    String settings = settingsName("quickstart");
 
     client.apps().deployments().inNamespace(ns).withName("quickstart-api").delete();
     client.services().inNamespace(ns).withName("quickstart-webui").delete();
-    client.configMaps().inNamespace(ns).withName("quickstart-settings").delete();
+    client.configMaps().inNamespace(ns).withName(settings).delete();
 
     await()
         .atMost(TIMEOUT)
@@ -90,8 +90,7 @@ class LifecycleE2ETest extends E2ETest {
               return d != null
                   && !uid.equals(d.getMetadata().getUid())
                   && client.services().inNamespace(ns).withName("quickstart-webui").get() != null
-                  && client.configMaps().inNamespace(ns).withName("quickstart-settings").get()
-                      != null;
+                  && client.configMaps().inNamespace(ns).withName(settings).get() != null;
             });
     awaitReady("quickstart");
   }
@@ -121,7 +120,7 @@ class LifecycleE2ETest extends E2ETest {
     client
         .configMaps()
         .inNamespace(ns)
-        .withName("quickstart-settings")
+        .withName(settingsName("quickstart"))
         .edit(
             cm -> {
               cm.getData().put("kb_settings.yaml", "DEFAULT_VS_TYPE: faiss\n");
@@ -134,7 +133,7 @@ class LifecycleE2ETest extends E2ETest {
             () -> {
               Deployment d = deployment("quickstart-api");
               ConfigMap cm =
-                  client.configMaps().inNamespace(ns).withName("quickstart-settings").get();
+                  client.configMaps().inNamespace(ns).withName(settingsName("quickstart")).get();
               return d.getSpec().getReplicas() == 1
                   && d.getSpec()
                       .getTemplate()

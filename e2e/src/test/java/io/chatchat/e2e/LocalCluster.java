@@ -44,6 +44,9 @@ public final class LocalCluster {
   private final Path kubectl;
   private OperatorMain operator;
 
+  /** Where the operator's smoke gates reach the fake API pods: stubs on 127.0.0.1. */
+  final StubPods stubs = new StubPods();
+
   private LocalCluster(Path kubeconfig) throws IOException {
     this.kubeconfig = kubeconfig;
     this.client =
@@ -100,7 +103,8 @@ public final class LocalCluster {
           OperatorMain.start(
               new OperatorConfig(Set.of(), "127.0.0.1", 0, null, 4, false),
               client,
-              new CollectorRegistry(true));
+              new CollectorRegistry(true),
+              stubs);
     } catch (Exception e) {
       throw new IllegalStateException("operator did not start", e);
     }
@@ -135,6 +139,7 @@ public final class LocalCluster {
 
   private void shutdown() {
     stopOperator();
+    stubs.close();
     client.close();
     if (!"true".equals(System.getenv("CHATCHAT_E2E_KEEP_CLUSTER"))) {
       script("down");

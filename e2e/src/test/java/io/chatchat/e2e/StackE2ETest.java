@@ -96,7 +96,7 @@ class StackE2ETest extends E2ETest {
         client
             .configMaps()
             .inNamespace(ns)
-            .withName("production-settings")
+            .withName(settingsName("production"))
             .get()
             .getData()
             .get("model_settings.yaml");

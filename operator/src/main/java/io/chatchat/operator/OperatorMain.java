@@ -4,6 +4,7 @@ import io.chatchat.operator.api.v1alpha1.ChatchatCluster;
 import io.chatchat.operator.metrics.PrometheusMetrics;
 import io.chatchat.operator.reconciler.ChatchatClusterReconciler;
 import io.chatchat.operator.reconciler.EventRecorder;
+import io.chatchat.operator.rollout.PodAddressResolver;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.javaoperatorsdk.operator.Operator;
@@ -49,6 +50,19 @@ public final class OperatorMain implements AutoCloseable {
    */
   public static OperatorMain start(
       OperatorConfig config, KubernetesClient client, CollectorRegistry registry) throws Exception {
+    return start(config, client, registry, PodAddressResolver.POD_IP);
+  }
+
+  /**
+   * Starts the operator; the smoke gates reach API pods through {@code resolver} (tests point it at
+   * stub servers on 127.0.0.1).
+   */
+  public static OperatorMain start(
+      OperatorConfig config,
+      KubernetesClient client,
+      CollectorRegistry registry,
+      PodAddressResolver resolver)
+      throws Exception {
     boolean ownsClient = client == null;
     KubernetesClient c = ownsClient ? new KubernetesClientBuilder().build() : client;
     DefaultExports.register(registry);
@@ -77,7 +91,7 @@ public final class OperatorMain implements AutoCloseable {
               }
             });
     ChatchatClusterReconciler reconciler =
-        new ChatchatClusterReconciler(c, new EventRecorder(c, identity), metrics);
+        new ChatchatClusterReconciler(c, new EventRecorder(c, identity), metrics, resolver);
     operator.register(
         reconciler,
         o -> {

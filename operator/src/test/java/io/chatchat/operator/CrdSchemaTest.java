@@ -69,7 +69,7 @@ class CrdSchemaTest {
     assertEquals("[\"ccc\",\"chatchat\"]", crd.at("/spec/names/shortNames").toString());
     List<String> columns = new ArrayList<>();
     version().get("additionalPrinterColumns").forEach(c -> columns.add(c.get("name").asText()));
-    assertEquals(List.of("Ready", "Phase", "Version", "API", "Age"), columns);
+    assertEquals(List.of("Ready", "Phase", "Version", "API", "Age", "Rollout", "Step"), columns);
     assertEquals(
         ".spec.api.replicas", version().at("/subresources/scale/specReplicasPath").asText());
     assertEquals(

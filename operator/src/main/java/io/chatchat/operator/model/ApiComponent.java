@@ -65,6 +65,25 @@ public final class ApiComponent {
   }
 
   /**
+   * The API canary of a rollout: the new pod template under its own Deployment, whose pods carry
+   * the API component label (the Service and the PodDisruptionBudget select them too) and a track
+   * label that keeps them apart from the stable Deployment's.
+   */
+  public static Deployment canary(ChatchatCluster cr, String configHash, int replicas) {
+    Deployment d = deployment(cr, configHash);
+    d.getMetadata().setName(Names.apiCanary(cr));
+    d.getSpec().setReplicas(replicas);
+    d.getSpec().getSelector().getMatchLabels().put(Labels.TRACK, Labels.TRACK_CANARY);
+    d.getSpec().getTemplate().getMetadata().getLabels().put(Labels.TRACK, Labels.TRACK_CANARY);
+    return d;
+  }
+
+  /** True when API pods cannot overlap (a ReadWriteOnce claim): no canary is possible. */
+  public static boolean recreates(Deployment d) {
+    return "Recreate".equals(d.getSpec().getStrategy().getType());
+  }
+
+  /**
    * The single knowledge-base writer: one API process that mounts the ReadWriteOnce volume and
    * serves every request that touches files (routed to it by the Ingress or HTTPRoute).
    */

@@ -126,7 +126,7 @@ final class ChatchatPodTemplate {
         .endMetadata()
         .withNewSpec()
         .withContainers(c)
-        .withVolumes(volumes(cr, role.kbMount()))
+        .withVolumes(volumes(cr, role.kbMount(), configHash))
         .withImagePullSecrets(spec.imagePullSecrets)
         .withNodeSelector(role.tier().nodeSelector)
         .withTolerations(role.tier().tolerations)
@@ -175,7 +175,7 @@ final class ChatchatPodTemplate {
         .withNewSpec()
         .withRestartPolicy("Never")
         .withContainers(c)
-        .withVolumes(volumes(cr, kb))
+        .withVolumes(volumes(cr, kb, configHash))
         .withImagePullSecrets(spec.imagePullSecrets)
         .withNodeSelector(spec.api.nodeSelector)
         .withTolerations(spec.api.tolerations)
@@ -240,13 +240,14 @@ final class ChatchatPodTemplate {
     return mounts;
   }
 
-  private static List<Volume> volumes(ChatchatCluster cr, KnowledgeBaseMount kb) {
+  private static List<Volume> volumes(
+      ChatchatCluster cr, KnowledgeBaseMount kb, String configHash) {
     List<Volume> volumes = new ArrayList<>();
     volumes.add(
         new VolumeBuilder()
             .withName("settings")
             .withNewConfigMap()
-            .withName(Names.settings(cr))
+            .withName(Names.settings(cr, configHash))
             .endConfigMap()
             .build());
     volumes.add(

@@ -37,7 +37,8 @@ public final class ConfigHash {
     return sha256(sb.toString()).substring(0, 16);
   }
 
-  static String sha256(String s) {
+  /** Hex SHA-256 of a string. */
+  public static String sha256(String s) {
     try {
       return HexFormat.of()
           .formatHex(

@@ -36,6 +36,11 @@ public final class Labels {
   /** Label of the Chatchat pods that may talk to the stores (NetworkPolicy peers). */
   public static final String STORE_CLIENT = "chatchat.io/store-client";
 
+  /** Label of the API canary's pods (and part of its Deployment's selector). */
+  public static final String TRACK = "chatchat.io/track";
+
+  public static final String TRACK_CANARY = "canary";
+
   private Labels() {}
 
   /** Immutable labels that select a component's pods. */

@@ -59,6 +59,22 @@ public final class ModelServers {
     return out;
   }
 
+  /**
+   * A model server that replaces its pods one at a time, stopping an old pod before its successor
+   * starts: for a rollout when no node has the GPUs for one extra pod.
+   */
+  public static void replaceOneAtATime(Deployment d) {
+    d.getSpec()
+        .setStrategy(
+            new io.fabric8.kubernetes.api.model.apps.DeploymentStrategyBuilder()
+                .withType("RollingUpdate")
+                .withNewRollingUpdate()
+                .withMaxSurge(new IntOrString(0))
+                .withMaxUnavailable(new IntOrString(1))
+                .endRollingUpdate()
+                .build());
+  }
+
   static Tier llmTier(ChatchatCluster cr) {
     return new Tier(Labels.COMPONENT_LLM, Names.llm(cr), Endpoints.LLM_PORT, VLLM_QUEUE_METRIC);
   }

@@ -6,8 +6,19 @@ import io.chatchat.operator.api.v1alpha1.ChatchatCluster;
 public final class Names {
   private Names() {}
 
-  public static String settings(ChatchatCluster cr) {
-    return cr.getMetadata().getName() + "-settings";
+  /**
+   * The settings ConfigMap of one configuration (hash): old and new pods of a rollout each read
+   * their own, so a canary never changes what the stable pods read.
+   */
+  public static String settings(ChatchatCluster cr, String configHash) {
+    return cr.getMetadata().getName()
+        + "-settings-"
+        + configHash.substring(0, Math.min(10, configHash.length()));
+  }
+
+  /** The API canary Deployment of a rollout. */
+  public static String apiCanary(ChatchatCluster cr) {
+    return cr.getMetadata().getName() + "-api-canary";
   }
 
   public static String api(ChatchatCluster cr) {

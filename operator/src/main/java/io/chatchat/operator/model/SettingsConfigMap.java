@@ -8,9 +8,10 @@ import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 public final class SettingsConfigMap {
   private SettingsConfigMap() {}
 
-  public static ConfigMap build(ChatchatCluster cr) {
+  public static ConfigMap build(ChatchatCluster cr, String configHash) {
     return new ConfigMapBuilder()
-        .withMetadata(OwnerRefs.owned(cr, Names.settings(cr), Labels.COMPONENT_SETTINGS))
+        .withMetadata(
+            OwnerRefs.owned(cr, Names.settings(cr, configHash), Labels.COMPONENT_SETTINGS))
         .withData(ChatchatSettings.files(cr))
         .build();
   }

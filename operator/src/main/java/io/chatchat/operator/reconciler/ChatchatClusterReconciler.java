@@ -7,6 +7,8 @@ import io.chatchat.operator.api.v1alpha1.ChatchatClusterStatus;
 import io.chatchat.operator.api.v1alpha1.ChatchatClusterStatus.Phase;
 import io.chatchat.operator.api.v1alpha1.MetadataStoreSpec;
 import io.chatchat.operator.api.v1alpha1.ModelServerSpec;
+import io.chatchat.operator.api.v1alpha1.RolloutSpec;
+import io.chatchat.operator.api.v1alpha1.RolloutStatus;
 import io.chatchat.operator.api.v1alpha1.SecretKeyRef;
 import io.chatchat.operator.api.v1alpha1.VectorStoreSpec;
 import io.chatchat.operator.metrics.PrometheusMetrics;
@@ -25,7 +27,12 @@ import io.chatchat.operator.model.SettingsConfigMap;
 import io.chatchat.operator.model.Stores;
 import io.chatchat.operator.model.Traffic;
 import io.chatchat.operator.model.WebUiComponent;
+import io.chatchat.operator.rollout.GpuCapacity;
+import io.chatchat.operator.rollout.PodAddressResolver;
+import io.chatchat.operator.rollout.RolloutPlan;
+import io.chatchat.operator.rollout.SmokeGates;
 import io.chatchat.operator.status.Conditions;
+import io.chatchat.operator.status.RolloutConditions;
 import io.chatchat.operator.status.StatusComputer;
 import io.chatchat.operator.status.StatusComputer.Gate;
 import io.chatchat.operator.status.StatusComputer.GateState;
@@ -39,6 +46,7 @@ import io.fabric8.kubernetes.api.model.ContainerStateTerminated;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.DeletionPropagation;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -55,6 +63,7 @@ import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
@@ -80,6 +89,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import okhttp3.OkHttpClient;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -91,6 +101,9 @@ import org.slf4j.LoggerFactory;
 @ControllerConfiguration(
     name = ChatchatClusterReconciler.NAME,
     fieldManager = ChatchatClusterReconciler.FIELD_MANAGER,
+    // Spec changes and the retry annotation, not status updates (RolloutCommandFilter).
+    generationAwareEventProcessing = false,
+    informer = @Informer(onUpdateFilter = RolloutCommandFilter.class),
     maxReconciliationInterval =
         @MaxReconciliationInterval(interval = 5, timeUnit = TimeUnit.MINUTES))
 public class ChatchatClusterReconciler implements Reconciler<ChatchatCluster> {
@@ -107,15 +120,24 @@ public class ChatchatClusterReconciler implements Reconciler<ChatchatCluster> {
   /** How often an invalid cluster is checked again (Secrets are not watched). */
   static final Duration INVALID_RECHECK = Duration.ofSeconds(10);
 
+  /** How often a rollout looks at its gates and deadlines between events. */
+  static final Duration ROLLOUT_POLL = Duration.ofSeconds(2);
+
   private final KubernetesClient client;
   private final EventRecorder events;
   private final PrometheusMetrics metrics;
 
+  private final ApiCanary canary;
+
   public ChatchatClusterReconciler(
-      KubernetesClient client, EventRecorder events, PrometheusMetrics metrics) {
+      KubernetesClient client,
+      EventRecorder events,
+      PrometheusMetrics metrics,
+      PodAddressResolver resolver) {
     this.client = client;
     this.events = events;
     this.metrics = metrics;
+    this.canary = new ApiCanary(client, new SmokeGates(new OkHttpClient()), resolver);
   }
 
   @Override
@@ -175,6 +197,8 @@ public class ChatchatClusterReconciler implements Reconciler<ChatchatCluster> {
 
     Observed observed = Observed.NONE;
     List<Problem> problems = new ArrayList<>();
+    Instant now = Instant.now();
+    Plan plan = null;
     try {
       // Generated credentials exist before anything reads them.
       ensureCredentials(cr, lookup, secrets);
@@ -188,8 +212,8 @@ public class ChatchatClusterReconciler implements Reconciler<ChatchatCluster> {
         for (SecretKeyRef ref : ChatchatSettings.referencedSecretKeys(cr)) {
           digests.put(ref.name, ConfigHash.digest(lookup.apply(ref.name).getData()));
         }
-        String hash = ConfigHash.of(cr, digests);
-        observed = applyAll(cr, hash, digests, lookup, context, problems);
+        plan = plan(cr, digests, now);
+        observed = applyAll(plan, digests, lookup, context, problems, now);
       }
     } catch (NamespaceTerminatingException e) {
       LOG.debug(
@@ -197,11 +221,28 @@ public class ChatchatClusterReconciler implements Reconciler<ChatchatCluster> {
       return UpdateControl.noUpdate();
     }
 
+    ChatchatCluster shown = plan == null ? cr : plan.want();
     Deployment api = secondary(context, Deployment.class, Names.api(cr));
     Deployment webui =
-        cr.getSpec().webui.enabled ? secondary(context, Deployment.class, Names.webui(cr)) : null;
+        shown.getSpec().webui.enabled
+            ? secondary(context, Deployment.class, Names.webui(cr))
+            : null;
     ChatchatClusterStatus status =
-        StatusComputer.compute(cr, problems, api, webui, observed, Instant.now());
+        StatusComputer.compute(
+            shown,
+            problems,
+            api,
+            webui,
+            observed.withApiCanary(secondary(context, Deployment.class, Names.apiCanary(cr))),
+            now);
+    RolloutConditions.apply(
+        status,
+        cr.getStatus(),
+        plan == null ? null : plan.rollout(),
+        plan == null ? null : plan.mode().name(),
+        plan == null ? null : plan.revision(),
+        cr.getSpec(),
+        now);
     recordTransitions(cr, cr.getStatus(), status);
 
     if (!sameStatus(cr.getStatus(), status)) {
@@ -212,7 +253,13 @@ public class ChatchatClusterReconciler implements Reconciler<ChatchatCluster> {
           cr, statusPatch(cr, status), context);
     }
     UpdateControl<ChatchatCluster> control = UpdateControl.noUpdate();
-    return problems.isEmpty() ? control : control.rescheduleAfter(INVALID_RECHECK);
+    if (!problems.isEmpty()) {
+      return control.rescheduleAfter(INVALID_RECHECK);
+    }
+    // A rollout polls its gates and deadlines.
+    return plan != null && plan.mode() == Mode.ROLLING
+        ? control.rescheduleAfter(ROLLOUT_POLL)
+        : control;
   }
 
   /**
@@ -272,28 +319,135 @@ public class ChatchatClusterReconciler implements Reconciler<ChatchatCluster> {
     return list == null ? List.of() : list;
   }
 
+  /** How one reconciliation renders the cluster. */
+  enum Mode {
+    /** No rollout: every tier at the spec (first install, or the spec is the stable one). */
+    STEADY,
+    /** A rollout to the spec: tiers up to the current one at the spec, the rest stable. */
+    ROLLING,
+    /** The spec failed and was rolled back: every tier at the last stable spec. */
+    ROLLED_BACK
+  }
+
+  /**
+   * What this reconciliation aims at.
+   *
+   * @param want the spec the tiers move to (the last stable spec after a rollback)
+   * @param stable the last stable spec, while rolling
+   * @param rollout the rollout state (updated in place), or null when there never was one
+   */
+  record Plan(
+      Mode mode,
+      ChatchatCluster want,
+      ChatchatCluster stable,
+      RolloutStatus rollout,
+      String revision) {}
+
+  /** Annotate the cluster with a new value of this to roll out a rolled-back spec again. */
+  public static final String RETRY_ANNOTATION = "chatchat.io/retry-rollout";
+
+  private Plan plan(ChatchatCluster cr, Map<String, String> digests, Instant now) {
+    ChatchatClusterStatus s = cr.getStatus();
+    String rev = RolloutPlan.revision(cr.getSpec(), digests);
+    RolloutStatus st = s == null || s.rollout == null ? null : s.rollout.copy();
+    if (s == null || s.lastStableSpec == null || rev.equals(s.stableRevision)) {
+      if (st != null && active(st)) {
+        st.phase = RolloutStatus.Phase.Completed;
+        st.tier = null;
+        st.step = null;
+        st.position = null;
+        st.message = "The spec is back at the stable revision " + rev;
+      }
+      return new Plan(Mode.STEADY, cr, null, st, rev);
+    }
+    ChatchatCluster stable =
+        RolloutPlan.withSpec(
+            cr,
+            RolloutPlan.stableWithCurrentScale(
+                RolloutPlan.fromJson(s.lastStableSpec), cr.getSpec()));
+    String retry =
+        cr.getMetadata().getAnnotations() == null
+            ? null
+            : cr.getMetadata().getAnnotations().get(RETRY_ANNOTATION);
+    boolean retried = retry != null && !retry.equals(st == null ? null : st.retryToken);
+    if (st != null
+        && st.phase == RolloutStatus.Phase.RolledBack
+        && rev.equals(st.failedRevision)
+        && !retried) {
+      return new Plan(Mode.ROLLED_BACK, stable, null, st, rev);
+    }
+    if (st == null || !rev.equals(st.revision) || !active(st) || retried) {
+      String token = retried ? retry : (st == null ? null : st.retryToken);
+      String failed = st == null ? null : st.failedRevision;
+      st = new RolloutStatus();
+      st.phase = RolloutStatus.Phase.Progressing;
+      st.revision = rev;
+      st.tier = RolloutStatus.Tier.Preflight;
+      st.stepStartedAt = now.toString();
+      st.retryToken = token;
+      st.failedRevision = failed;
+      st.message =
+          (retried ? "Retrying the rollout of revision " : "Rolling out revision ")
+              + rev
+              + " (from "
+              + s.stableRevision
+              + ")";
+      events.record(cr, EventRecorder.NORMAL, "RolloutStarted", st.message);
+    }
+    return new Plan(Mode.ROLLING, cr, stable, st, rev);
+  }
+
+  private static boolean active(RolloutStatus st) {
+    return st.phase == RolloutStatus.Phase.Progressing
+        || st.phase == RolloutStatus.Phase.Paused
+        || st.phase == RolloutStatus.Phase.WaitingForGPU;
+  }
+
   /**
    * Applies every child in dependency order: settings, stores and model servers first; then the
    * driver preflight and the table initialisation of this Chatchat version; the chat tier only once
-   * both passed; the knowledge-base build once the embedding service is ready.
+   * both passed; the knowledge-base build once the embedding service is ready. While rolling, the
+   * tiers after the current one keep the last stable spec, and the current one moves under its gate
+   * (see {@link #advance}).
    */
   private Observed applyAll(
-      ChatchatCluster cr,
-      String configHash,
+      Plan plan,
       Map<String, String> secretDigests,
       Function<String, Secret> lookup,
       Context<ChatchatCluster> context,
-      List<Problem> problems) {
+      List<Problem> problems,
+      Instant now) {
+    ChatchatCluster cr = plan.want();
     ChatchatClusterSpec spec = cr.getSpec();
+    boolean rolling = plan.mode() == Mode.ROLLING;
+    RolloutStatus st = plan.rollout();
+    ChatchatCluster stable = plan.stable();
+    RolloutStatus.Tier tier = rolling ? st.tier : RolloutStatus.Tier.Done;
+    Function<RolloutStatus.Tier, ChatchatCluster> at =
+        t -> !rolling || t.ordinal() <= tier.ordinal() ? cr : stable;
+    String configHash = ConfigHash.of(cr, secretDigests);
+
     Deployment llm = secondary(context, Deployment.class, Names.llm(cr));
     Deployment embedding = secondary(context, Deployment.class, Names.embedding(cr));
+    Deployment liveApi = secondary(context, Deployment.class, Names.api(cr));
+    Deployment liveCanary = secondary(context, Deployment.class, Names.apiCanary(cr));
+    Deployment liveWriter = secondary(context, Deployment.class, Names.knowledgeBaseWriter(cr));
+    Deployment liveWebui = secondary(context, Deployment.class, Names.webui(cr));
 
     List<HasMetadata> infra = new ArrayList<>();
     infra.add(KnowledgeBaseClaim.build(cr));
-    infra.add(SettingsConfigMap.build(cr));
-    infra.addAll(Stores.desired(cr));
+    infra.add(SettingsConfigMap.build(cr, configHash));
+    List<HasMetadata> stores = Stores.desired(at.apply(RolloutStatus.Tier.Stores));
+    infra.addAll(stores);
     infra.addAll(Scaling.storePolicies(cr));
-    infra.addAll(ModelServers.desired(cr, replicasOf(llm), replicasOf(embedding)));
+    List<HasMetadata> models =
+        ModelServers.desired(
+            at.apply(RolloutStatus.Tier.Models), replicasOf(llm), replicasOf(embedding));
+    String gpuWait = null;
+    if (rolling && tier == RolloutStatus.Tier.Models) {
+      gpuWait = gpuAware(cr, stable, models, context);
+    }
+    infra.addAll(models);
     infra.addAll(Scaling.budgets(cr));
     if (spec.api.autoscaling.enabled) {
       infra.add(Scaling.apiAutoscaler(cr));
@@ -306,8 +460,22 @@ public class ChatchatClusterReconciler implements Reconciler<ChatchatCluster> {
       infra.add(WebUiComponent.service(cr));
     }
     infra.addAll(Traffic.desired(cr));
+    // The stable pods' settings stay while they run.
+    String stableApiHash =
+        rolling
+            ? stableHash(
+                liveApi,
+                ConfigHash.of(stable, secretDigests),
+                h -> ApiComponent.deployment(stable, h))
+            : null;
+    if (rolling && stableApiHash != null && !stableApiHash.equals(configHash)) {
+      infra.add(SettingsConfigMap.build(stable, stableApiHash));
+    }
     apply(infra, context, problems);
     applyRoutes(cr, problems);
+    if (plan.mode() == Mode.ROLLED_BACK) {
+      forceStoreRollback(stores, context);
+    }
 
     // Gates of this Chatchat version.
     StatefulSet db = secondary(context, StatefulSet.class, Names.database(cr));
@@ -322,7 +490,18 @@ public class ChatchatClusterReconciler implements Reconciler<ChatchatCluster> {
               "Checking that " + spec.image + " imports " + String.join(", ", modules),
               "The image " + spec.image + " imports " + String.join(", ", modules),
               problems);
-      if (preflight.state() == GateState.FAILED) {
+      if (preflight.state() == GateState.FAILED && rolling) {
+        preflight =
+            new Gate(
+                GateState.FAILED,
+                "the image "
+                    + spec.image
+                    + " cannot import the drivers this spec needs ("
+                    + String.join(", ", modules)
+                    + "): "
+                    + preflight.message());
+      }
+      if (preflight.state() == GateState.FAILED && !rolling) {
         problems.add(
             new Problem(
                 REASON_DRIVER_MISSING,
@@ -340,49 +519,96 @@ public class ChatchatClusterReconciler implements Reconciler<ChatchatCluster> {
     boolean preflightOk =
         preflight.state() == GateState.NOT_NEEDED || preflight.state() == GateState.SUCCEEDED;
 
+    ChatchatCluster initCr = at.apply(RolloutStatus.Tier.Init);
+    String initConfigHash = initCr == cr ? configHash : ConfigHash.of(initCr, secretDigests);
     Gate init = Gate.NOT_NEEDED;
-    if (spec.initJob && spec.metadataStore.type != MetadataStoreSpec.Type.SQLite) {
-      if (!preflightOk) {
+    if (initCr.getSpec().initJob
+        && initCr.getSpec().metadataStore.type != MetadataStoreSpec.Type.SQLite) {
+      if (!preflightOk && initCr == cr) {
         init = new Gate(GateState.WAITING, "Waiting for the driver preflight");
-      } else if (spec.metadataStore.type == MetadataStoreSpec.Type.Managed && !ready(db)) {
+      } else if (initCr.getSpec().metadataStore.type == MetadataStoreSpec.Type.Managed
+          && !ready(db)) {
         init = new Gate(GateState.WAITING, "Waiting for the database " + Names.database(cr));
       } else {
-        String dbSecret = Endpoints.databaseUri(cr).name;
+        String dbSecret = Endpoints.databaseUri(initCr).name;
         init =
             jobGate(
-                cr,
+                initCr,
                 context,
                 ChatchatJobs.init(
-                    cr,
-                    ChatchatJobs.initHash(cr, secretDigests.getOrDefault(dbSecret, "")),
-                    configHash),
-                "Creating the database tables for " + spec.image,
-                "Tables created and verified for " + spec.image,
+                    initCr,
+                    ChatchatJobs.initHash(initCr, secretDigests.getOrDefault(dbSecret, "")),
+                    initConfigHash),
+                "Creating the database tables for " + initCr.getSpec().image,
+                "Tables created and verified for " + initCr.getSpec().image,
                 problems);
       }
     }
     boolean initOk = init.state() == GateState.NOT_NEEDED || init.state() == GateState.SUCCEEDED;
 
-    if (preflightOk && initOk) {
-      List<HasMetadata> chat = new ArrayList<>();
-      if (ApiComponent.singleWriter(cr)) {
-        chat.add(ApiComponent.writer(cr, configHash));
+    // The chat tier.
+    List<HasMetadata> chat = new ArrayList<>();
+    boolean apiDone = false;
+    String failure = null;
+    boolean stepAdvanced = false;
+    if (rolling && tier.ordinal() < RolloutStatus.Tier.API.ordinal()) {
+      // Not there yet: the stable pods at full strength; a canary of an earlier target goes once
+      // they serve.
+      chat.addAll(stableChat(stable, secretDigests, true, liveApi, liveWriter, liveWebui));
+    } else if (rolling && tier == RolloutStatus.Tier.API) {
+      chat.addAll(stableChat(stable, secretDigests, false, liveApi, liveWriter, liveWebui));
+      ApiCanary.Outcome o =
+          canary.step(
+              cr,
+              configHash,
+              stable,
+              stableApiHash,
+              st,
+              liveApi,
+              liveCanary,
+              context.getSecondaryResources(Pod.class).stream().toList());
+      chat.addAll(o.apply());
+      apiDone = o.done();
+      failure = o.failure();
+      stepAdvanced = o.advanced();
+    } else if (!rolling ? preflightOk && initOk : true) {
+      ChatchatCluster chatCr = at.apply(RolloutStatus.Tier.WebUI);
+      String chatHash = chatCr == cr ? configHash : ConfigHash.of(chatCr, secretDigests);
+      if (ApiComponent.singleWriter(chatCr)) {
+        chat.add(ApiComponent.writer(chatCr, chatHash));
       }
       chat.add(ApiComponent.deployment(cr, configHash));
-      if (spec.webui.enabled) {
-        chat.add(WebUiComponent.deployment(cr, configHash));
+      if (chatCr.getSpec().webui.enabled) {
+        chat.add(WebUiComponent.deployment(chatCr, chatHash));
       }
-      apply(chat, context, problems);
     }
+    if (!(rolling && tier == RolloutStatus.Tier.API) && liveCanary != null) {
+      // A canary outside its step (rolled back, or the spec changed): it serves until the
+      // stable Deployment does at full strength.
+      Deployment api =
+          chat.stream()
+              .filter(
+                  o -> o instanceof Deployment && Names.api(cr).equals(o.getMetadata().getName()))
+              .map(Deployment.class::cast)
+              .findFirst()
+              .orElse(null);
+      if (api != null && ReconcileSupport.settled(api, liveApi)) {
+        LOG.info(
+            "deleting the API canary of {}: the stable pods serve", cr.getMetadata().getName());
+        ReconcileSupport.delete(client, liveCanary);
+      }
+    }
+    apply(chat, context, problems);
 
-    Deployment writer = secondary(context, Deployment.class, Names.knowledgeBaseWriter(cr));
     Gate build = Gate.NOT_NEEDED;
     if (spec.knowledgeBase.build.enabled) {
-      if (!initOk || !preflightOk) {
+      if (rolling) {
+        build = new Gate(GateState.WAITING, "Waiting for the rollout to finish");
+      } else if (!initOk || !preflightOk) {
         build = new Gate(GateState.WAITING, "Waiting for the initialisation");
       } else if (spec.embedding.tei != null && !ready(embedding)) {
         build = new Gate(GateState.WAITING, "Waiting for the embedding service");
-      } else if (ApiComponent.singleWriter(cr) && !ready(writer)) {
+      } else if (ApiComponent.singleWriter(cr) && !ready(liveWriter)) {
         build = new Gate(GateState.WAITING, "Waiting for the knowledge-base writer");
       } else {
         build =
@@ -396,8 +622,398 @@ public class ChatchatClusterReconciler implements Reconciler<ChatchatCluster> {
       }
     }
 
-    prune(cr, context, infra);
-    return observe(cr, context, preflight, init, build, db, llm, embedding, writer);
+    List<HasMetadata> kept = new ArrayList<>(infra);
+    kept.addAll(chat);
+    prune(cr, context, kept);
+
+    if (rolling) {
+      advance(
+          plan,
+          now,
+          preflight,
+          init,
+          stores,
+          models,
+          chat,
+          gpuWait,
+          apiDone,
+          stepAdvanced,
+          failure,
+          context);
+    }
+    return observe(cr, context, preflight, init, build, db, llm, embedding, liveWriter);
+  }
+
+  /**
+   * A StatefulSet does not replace a pod of a bad revision that never became Ready, even once its
+   * template is reverted (Kubernetes' "forced rollback"): after a rollback the operator deletes
+   * such pods, and the StatefulSet recreates them at the stable revision.
+   */
+  private void forceStoreRollback(List<HasMetadata> stores, Context<ChatchatCluster> context) {
+    for (HasMetadata o : stores) {
+      if (!(o instanceof StatefulSet want)) {
+        continue;
+      }
+      StatefulSet live = secondary(context, StatefulSet.class, want.getMetadata().getName());
+      if (live == null
+          || live.getStatus() == null
+          || live.getStatus().getUpdateRevision() == null
+          || !ReconcileSupport.sameTemplate(want, live)) {
+        continue;
+      }
+      String revision = live.getStatus().getUpdateRevision();
+      Map<String, String> selector = live.getSpec().getSelector().getMatchLabels();
+      for (Pod pod : context.getSecondaryResources(Pod.class)) {
+        Map<String, String> l = pod.getMetadata().getLabels();
+        if (l != null
+            && l.entrySet().containsAll(selector.entrySet())
+            && l.get("controller-revision-hash") != null
+            && !revision.equals(l.get("controller-revision-hash"))
+            && !ReconcileSupport.podReady(pod)) {
+          LOG.info(
+              "deleting store pod {}/{} of a rolled-back revision that is not Ready",
+              pod.getMetadata().getNamespace(),
+              pod.getMetadata().getName());
+          ReconcileSupport.delete(client, pod);
+        }
+      }
+    }
+  }
+
+  /**
+   * The chat tier at the last stable spec, on the config hashes its pods run (the API Deployment
+   * only {@code withApi}).
+   */
+  private static List<HasMetadata> stableChat(
+      ChatchatCluster stable,
+      Map<String, String> secretDigests,
+      boolean withApi,
+      Deployment liveApi,
+      Deployment liveWriter,
+      Deployment liveWebui) {
+    String computed = ConfigHash.of(stable, secretDigests);
+    List<HasMetadata> chat = new ArrayList<>();
+    if (ApiComponent.singleWriter(stable)) {
+      chat.add(
+          ApiComponent.writer(
+              stable, stableHash(liveWriter, computed, h -> ApiComponent.writer(stable, h))));
+    }
+    if (withApi) {
+      chat.add(
+          ApiComponent.deployment(
+              stable, stableHash(liveApi, computed, h -> ApiComponent.deployment(stable, h))));
+    }
+    if (stable.getSpec().webui.enabled) {
+      chat.add(
+          WebUiComponent.deployment(
+              stable, stableHash(liveWebui, computed, h -> WebUiComponent.deployment(stable, h))));
+    }
+    return chat;
+  }
+
+  /**
+   * The config hash of a stable Chatchat Deployment: the one its live pods run when the stable spec
+   * renders exactly its live template with it (a rotated Secret must not roll the old pods), else
+   * the stable spec's own.
+   */
+  private static String stableHash(
+      Deployment live, String computed, Function<String, Deployment> render) {
+    String hash = liveHash(live, null);
+    if (hash != null
+        && !hash.equals(computed)
+        && ReconcileSupport.sameTemplate(render.apply(hash), live)) {
+      return hash;
+    }
+    return computed;
+  }
+
+  /** The config hash a live Chatchat Deployment's pods run, else the fallback. */
+  private static String liveHash(Deployment live, String fallback) {
+    if (live == null
+        || live.getSpec().getTemplate().getMetadata().getAnnotations() == null
+        || !live.getSpec()
+            .getTemplate()
+            .getMetadata()
+            .getAnnotations()
+            .containsKey(ConfigHash.ANNOTATION)) {
+      return fallback;
+    }
+    return live.getSpec().getTemplate().getMetadata().getAnnotations().get(ConfigHash.ANNOTATION);
+  }
+
+  /**
+   * Before a GPU tier replaces pods: surge one pod when an eligible node has the GPUs for it; else,
+   * by the CR's policy, replace one at a time (more than one replica) or hold the tier at the
+   * stable spec. Returns why the tier waits, or null. A tier already rolling keeps its strategy.
+   */
+  private String gpuAware(
+      ChatchatCluster cr,
+      ChatchatCluster stable,
+      List<HasMetadata> models,
+      Context<ChatchatCluster> context) {
+    List<HasMetadata> stableModels =
+        ModelServers.desired(
+            stable,
+            replicasOf(secondary(context, Deployment.class, Names.llm(cr))),
+            replicasOf(secondary(context, Deployment.class, Names.embedding(cr))));
+    String wait = null;
+    for (int i = 0; i < models.size(); i++) {
+      if (!(models.get(i) instanceof Deployment want)) {
+        continue;
+      }
+      Deployment live = secondary(context, Deployment.class, want.getMetadata().getName());
+      String resource = gpuResourceOf(cr, want);
+      long gpus = GpuCapacity.requested(want.getSpec().getTemplate().getSpec(), resource);
+      if (live == null || gpus == 0) {
+        continue;
+      }
+      if (ReconcileSupport.sameTemplate(want, live)) {
+        // Rolling already: keep the strategy it started with.
+        want.getSpec().setStrategy(live.getSpec().getStrategy());
+        continue;
+      }
+      List<Node> nodes = client.nodes().list().getItems();
+      List<Pod> pods = client.pods().inAnyNamespace().list().getItems();
+      if (GpuCapacity.fitsOneMore(nodes, pods, want.getSpec().getTemplate().getSpec(), resource)) {
+        continue;
+      }
+      int replicas = want.getSpec().getReplicas();
+      if (cr.getSpec().rollout.whenNoFreeGpu == RolloutSpec.GpuPolicy.ReplaceOneAtATime
+          && replicas > 1) {
+        ModelServers.replaceOneAtATime(want);
+        events.record(
+            cr,
+            EventRecorder.NORMAL,
+            "ReplacingOneAtATime",
+            want.getMetadata().getName()
+                + ": no eligible node has "
+                + gpus
+                + " free "
+                + resource
+                + " for an extra pod; replacing its "
+                + replicas
+                + " pods one at a time (whenNoFreeGpu: ReplaceOneAtATime)");
+        continue;
+      }
+      // Hold this server at the stable spec.
+      for (HasMetadata o : stableModels) {
+        if (o instanceof Deployment
+            && o.getMetadata().getName().equals(want.getMetadata().getName())) {
+          models.set(i, o);
+        }
+      }
+      wait =
+          want.getMetadata().getName()
+              + " needs "
+              + gpus
+              + " free "
+              + resource
+              + " on one eligible node to start a new pod before an old one stops, and no node"
+              + " has them"
+              + (replicas > 1
+                  ? "; whenNoFreeGpu is Wait"
+                  : "; with 1 replica, replacing the pod in place would stop the service")
+              + ". Free GPUs (or add nodes) and the rollout continues"
+              + (replicas > 1 ? ", or set rollout.whenNoFreeGpu: ReplaceOneAtATime" : "");
+    }
+    return wait;
+  }
+
+  private static String gpuResourceOf(ChatchatCluster cr, Deployment d) {
+    if (d.getMetadata().getName().equals(Names.embedding(cr))
+        && cr.getSpec().embedding.tei != null) {
+      return cr.getSpec().embedding.tei.gpuResource;
+    }
+    return cr.getSpec().llm.vllm != null ? cr.getSpec().llm.vllm.gpuResource : "nvidia.com/gpu";
+  }
+
+  /**
+   * Moves the rollout on: the current tier done → the next one; a failed gate or a missed deadline
+   * → back to the last stable spec. Pausing holds everything where it is.
+   */
+  private void advance(
+      Plan plan,
+      Instant now,
+      Gate preflight,
+      Gate init,
+      List<HasMetadata> stores,
+      List<HasMetadata> models,
+      List<HasMetadata> chat,
+      String gpuWait,
+      boolean apiDone,
+      boolean stepAdvanced,
+      String failure,
+      Context<ChatchatCluster> context) {
+    ChatchatCluster cr = plan.want();
+    RolloutStatus st = plan.rollout();
+    int deadline = cr.getSpec().rollout.stepDeadlineSeconds;
+    if (cr.getSpec().rollout.paused) {
+      if (st.phase != RolloutStatus.Phase.Paused) {
+        st.phase = RolloutStatus.Phase.Paused;
+        events.record(
+            cr, EventRecorder.NORMAL, "RolloutPaused", "Rollout paused at " + position(st));
+      }
+      st.position = position(st);
+      return;
+    }
+    if (st.phase == RolloutStatus.Phase.Paused) {
+      st.phase = RolloutStatus.Phase.Progressing;
+      st.stepStartedAt = now.toString();
+      events.record(
+          cr, EventRecorder.NORMAL, "RolloutResumed", "Rollout resumed at " + position(st));
+    }
+    if (gpuWait != null) {
+      if (st.phase != RolloutStatus.Phase.WaitingForGPU) {
+        events.record(cr, EventRecorder.WARNING, "InsufficientGPU", gpuWait);
+      }
+      st.phase = RolloutStatus.Phase.WaitingForGPU;
+      st.message = gpuWait;
+      st.position = position(st);
+      return;
+    }
+    if (st.phase == RolloutStatus.Phase.WaitingForGPU) {
+      st.phase = RolloutStatus.Phase.Progressing;
+      st.stepStartedAt = now.toString();
+    }
+
+    String failed = failure;
+    boolean done = false;
+    String detail = null;
+    switch (st.tier) {
+      case Preflight -> {
+        if (preflight.state() == GateState.FAILED) {
+          failed = "driver preflight: " + preflight.message();
+        }
+        done =
+            preflight.state() == GateState.NOT_NEEDED || preflight.state() == GateState.SUCCEEDED;
+        detail = preflight.message();
+      }
+      case Stores -> {
+        done = allSettled(stores, context);
+        detail = "stores not rolled and Ready yet";
+        String window = singleReplicaStoreWindow(stores, context);
+        if (window != null && !window.equals(st.message)) {
+          events.record(cr, EventRecorder.WARNING, "DisruptionWindow", window);
+        }
+        if (window != null) {
+          st.message = window;
+        }
+      }
+      case Models -> {
+        done = allSettled(models, context);
+        detail = "model servers not rolled and Ready yet";
+        if (!done) {
+          st.message = "Model servers: rolling to the new spec";
+        }
+      }
+      case Init -> {
+        if (init.state() == GateState.FAILED) {
+          failed = "initialisation: " + init.message();
+        }
+        done = init.state() == GateState.NOT_NEEDED || init.state() == GateState.SUCCEEDED;
+        detail = init.message();
+      }
+      case API -> {
+        done = apiDone;
+        detail = st.message;
+        if (stepAdvanced) {
+          events.record(cr, EventRecorder.NORMAL, "CanaryStepPassed", st.message);
+          st.stepStartedAt = now.toString();
+        }
+      }
+      case WebUI -> {
+        List<HasMetadata> rest =
+            chat.stream().filter(o -> !o.getMetadata().getName().equals(Names.api(cr))).toList();
+        done = allSettled(rest, context);
+        detail = "WebUI or knowledge-base writer not rolled and Ready yet";
+      }
+      default -> done = true;
+    }
+    if (failed == null
+        && !done
+        && Instant.parse(st.stepStartedAt).plusSeconds(deadline).isBefore(now)) {
+      failed =
+          st.tier
+              + (st.step != null && st.tier == RolloutStatus.Tier.API
+                  ? " step " + st.step + "/" + st.steps
+                  : "")
+              + " did not finish within its deadline of "
+              + deadline
+              + "s"
+              + (detail == null ? "" : ": " + detail);
+    }
+    if (failed != null) {
+      st.phase = RolloutStatus.Phase.RolledBack;
+      st.failedRevision = st.revision;
+      st.message =
+          "Rollout of revision "
+              + st.revision
+              + " failed at "
+              + position(st)
+              + ": "
+              + failed
+              + ". Rolled back to revision "
+              + cr.getStatus().stableRevision;
+      st.position = position(st);
+      events.record(cr, EventRecorder.WARNING, "RolloutFailed", st.message);
+      return;
+    }
+    if (done) {
+      RolloutStatus.Tier next = RolloutStatus.Tier.values()[st.tier.ordinal() + 1];
+      st.tier = next;
+      st.stepStartedAt = now.toString();
+      if (next != RolloutStatus.Tier.API) {
+        st.step = null;
+        st.steps = null;
+      }
+      if (next == RolloutStatus.Tier.Done) {
+        st.phase = RolloutStatus.Phase.Completed;
+        st.message = "Revision " + st.revision + " rolled out to every tier";
+        st.position = null;
+        events.record(cr, EventRecorder.NORMAL, "RolloutCompleted", st.message);
+        return;
+      }
+    }
+    st.position = position(st);
+  }
+
+  private static String position(RolloutStatus st) {
+    if (st.tier == null) {
+      return null;
+    }
+    if (st.tier == RolloutStatus.Tier.API && st.step != null && st.steps != null) {
+      return st.step > st.steps ? "API promote" : "API " + st.step + "/" + st.steps;
+    }
+    return st.tier.name();
+  }
+
+  private static boolean allSettled(List<HasMetadata> desired, Context<ChatchatCluster> context) {
+    for (HasMetadata o : desired) {
+      if (o instanceof Deployment || o instanceof StatefulSet) {
+        HasMetadata live = secondary(context, o.getClass(), o.getMetadata().getName());
+        if (!ReconcileSupport.settled(o, live)) {
+          return false;
+        }
+      }
+    }
+    return true;
+  }
+
+  /** A store whose only pod is being replaced: its clients lose it for a while. Not hidden. */
+  private static String singleReplicaStoreWindow(
+      List<HasMetadata> stores, Context<ChatchatCluster> context) {
+    for (HasMetadata o : stores) {
+      if (o instanceof StatefulSet want && want.getSpec().getReplicas() == 1) {
+        StatefulSet live = secondary(context, StatefulSet.class, want.getMetadata().getName());
+        if (live != null && !ReconcileSupport.settled(want, live)) {
+          return "Disruption window: "
+              + want.getMetadata().getName()
+              + " has a single pod, which is being replaced; its clients get errors until the"
+              + " new pod is Ready";
+        }
+      }
+    }
+    return null;
   }
 
   static final String REASON_DRIVER_MISSING = "DriverMissing";
@@ -615,6 +1231,7 @@ public class ChatchatClusterReconciler implements Reconciler<ChatchatCluster> {
       Context<ChatchatCluster> context,
       List<Problem> problems) {
     for (HasMetadata object : objects) {
+      ReconcileSupport.stamp(object);
       if (upToDate(object, context)) {
         continue;
       }
@@ -709,6 +1326,16 @@ public class ChatchatClusterReconciler implements Reconciler<ChatchatCluster> {
       keep.add(o.getKind() + "/" + o.getMetadata().getName());
     }
     keep.add("Deployment/" + Names.api(cr));
+    // The canary goes only once the stable pods serve (applyAll).
+    keep.add("Deployment/" + Names.apiCanary(cr));
+    // Settings that running pods read.
+    for (Pod pod : context.getSecondaryResources(Pod.class)) {
+      if (pod.getSpec() != null && pod.getSpec().getVolumes() != null) {
+        pod.getSpec().getVolumes().stream()
+            .filter(v -> v.getConfigMap() != null)
+            .forEach(v -> keep.add("ConfigMap/" + v.getConfigMap().getName()));
+      }
+    }
     if (ApiComponent.singleWriter(cr)) {
       keep.add("Deployment/" + Names.knowledgeBaseWriter(cr));
     }

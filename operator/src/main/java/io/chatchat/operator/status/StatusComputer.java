@@ -155,9 +155,27 @@ public final class StatusComputer {
       Gate init,
       Gate build,
       String unschedulable,
-      boolean insufficientGpu) {
+      boolean insufficientGpu,
+      Deployment apiCanary) {
     public static final Observed NONE =
-        new Observed(List.of(), Gate.NOT_NEEDED, Gate.NOT_NEEDED, Gate.NOT_NEEDED, null, false);
+        new Observed(
+            List.of(), Gate.NOT_NEEDED, Gate.NOT_NEEDED, Gate.NOT_NEEDED, null, false, null);
+
+    public Observed(
+        List<Workload> workloads,
+        Gate preflight,
+        Gate init,
+        Gate build,
+        String unschedulable,
+        boolean insufficientGpu) {
+      this(workloads, preflight, init, build, unschedulable, insufficientGpu, null);
+    }
+
+    /** The same, with the API canary Deployment of a rollout (null: none). */
+    public Observed withApiCanary(Deployment canary) {
+      return new Observed(
+          workloads, preflight, init, build, unschedulable, insufficientGpu, canary);
+    }
   }
 
   /** The API and WebUI only (the walking-skeleton shape). */
@@ -209,6 +227,20 @@ public final class StatusComputer {
     List<String> degraded = new ArrayList<>();
 
     Rollout apiRollout = Rollout.of(api, cr.getSpec().api.replicas);
+    if (observed.apiCanary() != null) {
+      // Old and new pods serve together: the API tier is both Deployments, still rolling.
+      Rollout c = Rollout.of(observed.apiCanary(), cr.getSpec().api.replicas);
+      apiRollout =
+          new Rollout(
+              cr.getSpec().api.replicas,
+              apiRollout.replicas() + c.replicas(),
+              apiRollout.ready() + c.ready(),
+              c.updated(),
+              false,
+              false,
+              null,
+              false);
+    }
     component(
         prev,
         next,

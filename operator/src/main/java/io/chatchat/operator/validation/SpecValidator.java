@@ -5,6 +5,7 @@ import io.chatchat.operator.api.v1alpha1.ChatchatClusterSpec;
 import io.chatchat.operator.api.v1alpha1.MetadataStoreSpec;
 import io.chatchat.operator.api.v1alpha1.SecretKeyRef;
 import io.chatchat.operator.model.ChatchatSettings;
+import io.chatchat.operator.rollout.RolloutPlan;
 import io.fabric8.kubernetes.api.model.Secret;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -34,6 +35,10 @@ public final class SpecValidator {
   public static List<Problem> validate(ChatchatCluster cr, Function<String, Secret> secrets) {
     ChatchatClusterSpec spec = cr.getSpec();
     List<Problem> problems = new ArrayList<>();
+    String badStep = RolloutPlan.invalidStep(spec.rollout.canarySteps);
+    if (badStep != null) {
+      problems.add(new Problem("InvalidCanaryStep", badStep));
+    }
     for (SecretKeyRef ref : ChatchatSettings.referencedSecretKeys(cr)) {
       Secret s = secrets.apply(ref.name);
       if (s == null) {

@@ -170,7 +170,9 @@ class ComponentsTest {
     ChatchatCluster c = TestClusters.external();
     for (var o :
         List.of(
-            ApiComponent.deployment(c, "h"), ApiComponent.service(c), SettingsConfigMap.build(c))) {
+            ApiComponent.deployment(c, "h"),
+            ApiComponent.service(c),
+            SettingsConfigMap.build(c, "h"))) {
       assertEquals("chatchat-operator", o.getMetadata().getLabels().get(Labels.MANAGED_BY));
       assertEquals("demo", o.getMetadata().getLabels().get(Labels.INSTANCE));
       assertEquals("0b1c-uid", o.getMetadata().getOwnerReferences().get(0).getUid());

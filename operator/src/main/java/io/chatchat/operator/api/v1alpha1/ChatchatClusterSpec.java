@@ -113,6 +113,12 @@ public class ChatchatClusterSpec {
   public boolean initJob = true;
 
   @JsonPropertyDescription(
+      "How a changed spec is rolled out: tier order, API canary steps, smoke gates, deadlines,"
+          + " GPU policy, pause. A failed rollout returns to the last stable spec.")
+  @Default("{}")
+  public RolloutSpec rollout = new RolloutSpec();
+
+  @JsonPropertyDescription(
       "What happens to data when the ChatchatCluster is deleted. Retain (default) keeps the"
           + " knowledge-base claim, the database and vector-store claims and their generated"
           + " credentials Secrets; Delete removes them with the cluster.")

@@ -45,6 +45,16 @@ public class ChatchatClusterStatus {
   @JsonPropertyDescription("Replica counts per component (api, webui).")
   public Map<String, ComponentStatus> components = new LinkedHashMap<>();
 
+  @JsonPropertyDescription("The rollout of the latest spec revision, or the last one.")
+  public RolloutStatus rollout;
+
+  @JsonPropertyDescription(
+      "The last spec (JSON) the whole cluster ran Ready: what a failed rollout returns to.")
+  public String lastStableSpec;
+
+  @JsonPropertyDescription("Revision (hash) of lastStableSpec.")
+  public String stableRevision;
+
   @JsonPropertyDescription(
       "Ready, Progressing, Degraded, ConfigValid and one condition per component (ApiReady,"
           + " WebUIReady).")
