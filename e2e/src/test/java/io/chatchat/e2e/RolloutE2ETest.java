@@ -231,6 +231,7 @@ class RolloutE2ETest extends E2ETest {
   void aGoodUpgradeOfFourApiPodsCompletesAndReadyEndpointsNeverFallBelowFour() {
     apiCluster("good", 4);
     int stubRequestsBefore = cluster.stubs.requests();
+    int stubsBefore = cluster.stubs.stubs();
     Set<String> positions = ConcurrentHashMap.newKeySet();
     try (ReadyEndpoints endpoints = new ReadyEndpoints(client, ns, "good-api")) {
       edit("good", c -> c.getSpec().image = NEW);
@@ -255,10 +256,9 @@ class RolloutE2ETest extends E2ETest {
     }
     assertTrue(
         positions.contains("API 1/3") || positions.contains("API 2/3"), positions.toString());
-    // 1 + 2 + 4 new pods were gated, each with three gates.
-    assertTrue(
-        cluster.stubs.requests() - stubRequestsBefore >= 7 * 3,
-        "smoke requests: " + (cluster.stubs.requests() - stubRequestsBefore));
+    // 4 new pods, each gated once (database, retrieval, chat) when it first joined a step.
+    assertEquals(4, cluster.stubs.stubs() - stubsBefore, "one stub per gated pod");
+    assertEquals(4 * 3, cluster.stubs.requests() - stubRequestsBefore, "smoke requests");
     List<String> reasons = eventReasons("good");
     assertEquals(
         3, reasons.stream().filter("CanaryStepPassed"::equals).count(), reasons.toString());

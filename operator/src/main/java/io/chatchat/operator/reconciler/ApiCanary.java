@@ -23,6 +23,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import okhttp3.HttpUrl;
 
 /**
@@ -41,6 +42,9 @@ final class ApiCanary {
   private final KubernetesClient client;
   private final SmokeGates gates;
   private final PodAddressResolver resolver;
+
+  /** Pods (by UID) that passed the smoke gates, with the config hash they passed them on. */
+  private final Map<String, String> passed = new ConcurrentHashMap<>();
 
   ApiCanary(KubernetesClient client, SmokeGates gates, PodAddressResolver resolver) {
     this.client = client;
@@ -125,7 +129,7 @@ final class ApiCanary {
         st.message = "API step " + s + "/" + k + ": waiting for the new pods to be ready endpoints";
         return new Outcome(apply, false, false, null);
       }
-      String failure = smoke(target, canaryPods);
+      String failure = smoke(target, targetHash, canaryPods);
       if (failure != null) {
         return new Outcome(apply, false, false, "API step " + s + "/" + k + ": " + failure);
       }
@@ -222,13 +226,22 @@ final class ApiCanary {
     return pods.stream().allMatch(p -> ready.contains(p.getMetadata().getName()));
   }
 
-  /** Runs the smoke gates on every pod; the first failure, or null. */
-  private String smoke(ChatchatCluster cr, List<Pod> pods) {
+  /**
+   * Runs the smoke gates on every pod that has not passed them yet (at an earlier step of this
+   * rollout, in this operator process); the first failure, or null.
+   */
+  private String smoke(ChatchatCluster cr, String targetHash, List<Pod> pods) {
     SmokeGates.Config config = config(cr);
     if (!config.database() && !config.retrieval() && !config.chat()) {
       return null;
     }
+    if (passed.size() > 10_000) {
+      passed.clear();
+    }
     for (Pod pod : pods) {
+      if (targetHash.equals(passed.get(pod.getMetadata().getUid()))) {
+        continue;
+      }
       HttpUrl url = resolver.baseUrl(pod, Defaults.API_PORT);
       if (url == null) {
         return "pod " + pod.getMetadata().getName() + " has no address for the smoke gates";
@@ -238,6 +251,7 @@ final class ApiCanary {
           return "smoke gate failed on pod " + pod.getMetadata().getName() + ": " + r.message();
         }
       }
+      passed.put(pod.getMetadata().getUid(), targetHash);
     }
     return null;
   }
