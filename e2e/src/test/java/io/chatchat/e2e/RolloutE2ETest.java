@@ -550,6 +550,81 @@ class RolloutE2ETest extends E2ETest {
     assertTrue(all.stream().allMatch(p -> p.getMetadata().getOwnerReferences().size() == 1));
   }
 
+  /**
+   * The operator as its own process (the jar the quick start runs), watching only this test's
+   * namespace, with the smoke gates off so that it never dials a (fake) pod address.
+   */
+  private Process operatorProcess(int n) throws java.io.IOException {
+    java.nio.file.Path jar = LocalCluster.REPO.resolve("operator/target/chatchat-operator.jar");
+    assertTrue(java.nio.file.Files.exists(jar), jar + " (built by mvn package)");
+    ProcessBuilder pb =
+        new ProcessBuilder(
+            java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+            "-jar",
+            jar.toString());
+    pb.environment().put("KUBECONFIG", cluster.kubeconfig.toString());
+    pb.environment().put("WATCH_NAMESPACES", ns);
+    pb.environment().put("OPERATOR_HTTP_BIND_ADDRESS", "127.0.0.1");
+    pb.environment().put("OPERATOR_HTTP_PORT", "0");
+    pb.environment().remove("LEADER_ELECTION_NAMESPACE");
+    pb.redirectErrorStream(true);
+    pb.redirectOutput(
+        java.nio.file.Path.of("target", "operator-process-" + ns + "-" + n + ".log").toFile());
+    return pb.start();
+  }
+
+  @Test
+  void anOperatorProcessKilledWithSigkillMidRolloutLeavesNoStrayPods() throws Exception {
+    ChatchatCluster c = Clusters.valid("killed");
+    c.getSpec().image = OLD;
+    c.getSpec().api.replicas = 4;
+    c.getSpec().webui.enabled = false;
+    c.getSpec().rollout.smokeGates.database = false;
+    c.getSpec().rollout.smokeGates.chat = false;
+    client
+        .resource(Clusters.dbSecret("mysql+pymysql://u:p@db.example:3306/chatchat"))
+        .inNamespace(ns)
+        .create();
+    client.resource(c).inNamespace(ns).create();
+    awaitReady("killed");
+    cluster.stopOperator();
+    List<String> killedAt = new ArrayList<>();
+    Process operator = null;
+    try (ReadyEndpoints endpoints = new ReadyEndpoints(client, ns, "killed-api")) {
+      operator = operatorProcess(1);
+      edit("killed", x -> x.getSpec().image = NEW);
+      int n = 1;
+      for (Predicate<String> at :
+          List.<Predicate<String>>of(
+              p -> p.startsWith("API "), p -> p.equals("API 3/3") || p.equals("API promote"))) {
+        ChatchatCluster seen =
+            awaitRollout(
+                "killed",
+                x ->
+                    x.getStatus().rollout != null
+                        && x.getStatus().rollout.position != null
+                        && at.test(x.getStatus().rollout.position));
+        operator.destroyForcibly().waitFor();
+        killedAt.add(seen.getStatus().rollout.position + " (exit " + operator.exitValue() + ")");
+        operator = operatorProcess(++n);
+      }
+      awaitRollout(
+          "killed", x -> readyForGeneration(x) && rolloutPhase(x, RolloutStatus.Phase.Completed));
+      assertSettledOn("killed", NEW, 4);
+      System.out.printf(
+          "SIGKILL at %s: ready endpoints min %d, timeline %s%n",
+          killedAt, endpoints.min(), endpoints.timeline());
+      assertTrue(endpoints.min() >= 4, "ready endpoints fell to " + endpoints.min());
+      assertEquals(2, killedAt.size());
+      assertTrue(killedAt.stream().allMatch(k -> k.contains("(exit 137)")), killedAt.toString());
+    } finally {
+      if (operator != null) {
+        operator.destroyForcibly().waitFor();
+      }
+      cluster.startOperator();
+    }
+  }
+
   @Test
   void anOperatorDownPastTheDeadlineRollsBackWhenItReturns() {
     apiCluster("away", 2);
