@@ -304,7 +304,7 @@ class RolloutE2ETest extends E2ETest {
   }
 
   @Test
-  void aReadyVersionThatFailsTheDatabaseSmokeGateIsRolledBackAndCanBeRetried() {
+  void aReadyVersionThatFailsTheDatabaseSmokeGateIsRolledBackAndCanBeRetried() throws Exception {
     apiCluster("gated", 2);
     edit(
         "gated",
@@ -321,6 +321,14 @@ class RolloutE2ETest extends E2ETest {
     Condition rolledBack = Conditions.find(back.getStatus().conditions, Conditions.ROLLED_BACK);
     assertEquals("True", rolledBack.getStatus());
     assertTrue(rolledBack.getMessage().contains("database gate failed"), rolledBack.getMessage());
+    String metrics = operatorMetrics();
+    assertTrue(
+        metrics.contains(
+            "chatchat_operator_smoke_gates_total{gate=\"database\",result=\"failed\",}"),
+        "smoke gate metric");
+    assertTrue(
+        metrics.contains("chatchat_operator_rollouts_total{event=\"rolled_back\",}"),
+        "rollout metric");
     assertSettledOn("gated", OLD, 2);
 
     // Retry: the same revision is rolled out again, and fails the same way.
@@ -717,6 +725,17 @@ class RolloutE2ETest extends E2ETest {
                     p.getStatus().getConditions().stream()
                         .anyMatch(x -> "Ready".equals(x.getType()) && "True".equals(x.getStatus())))
             .count();
+  }
+
+  private String operatorMetrics() throws Exception {
+    java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+    return http.send(
+            java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create(
+                        "http://127.0.0.1:" + cluster.operatorHttpPort() + "/metrics"))
+                .build(),
+            java.net.http.HttpResponse.BodyHandlers.ofString())
+        .body();
   }
 
   private void restartOperator() {

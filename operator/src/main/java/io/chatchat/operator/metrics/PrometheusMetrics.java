@@ -24,6 +24,8 @@ public class PrometheusMetrics implements Metrics {
   public static final String RETRIES = "chatchat_operator_reconciliation_retries_total";
   public static final String CONTROLLERS = "chatchat_operator_controllers";
   public static final String APPLIES = "chatchat_operator_applies_total";
+  public static final String ROLLOUTS = "chatchat_operator_rollouts_total";
+  public static final String SMOKE_GATES = "chatchat_operator_smoke_gates_total";
 
   private final Counter reconciliations;
   private final Counter failures;
@@ -32,6 +34,8 @@ public class PrometheusMetrics implements Metrics {
   private final Counter retries;
   private final Gauge controllers;
   private final Counter applies;
+  private final Counter rollouts;
+  private final Counter smokeGates;
 
   public PrometheusMetrics(CollectorRegistry registry) {
     reconciliations =
@@ -72,6 +76,28 @@ public class PrometheusMetrics implements Metrics {
             .help("Server-side applies sent, by kind (objects already as desired are skipped)")
             .labelNames("kind")
             .register(registry);
+    rollouts =
+        Counter.build()
+            .name(ROLLOUTS)
+            .help("Rollouts of a new spec revision, by event: started, completed, rolled_back")
+            .labelNames("event")
+            .register(registry);
+    smokeGates =
+        Counter.build()
+            .name(SMOKE_GATES)
+            .help("Smoke gates run against new API pods, by gate and result (passed, failed)")
+            .labelNames("gate", "result")
+            .register(registry);
+  }
+
+  /** Counts a rollout event: started, completed or rolled_back. */
+  public void rollout(String event) {
+    rollouts.labels(event).inc();
+  }
+
+  /** Counts one smoke gate's outcome on one pod. */
+  public void smokeGate(String gate, boolean passed) {
+    smokeGates.labels(gate, passed ? "passed" : "failed").inc();
   }
 
   /** Counts a server-side apply of an object of this kind. */

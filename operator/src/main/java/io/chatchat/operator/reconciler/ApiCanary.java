@@ -4,6 +4,7 @@ import io.chatchat.operator.api.v1alpha1.ChatchatCluster;
 import io.chatchat.operator.api.v1alpha1.Defaults;
 import io.chatchat.operator.api.v1alpha1.RolloutSpec;
 import io.chatchat.operator.api.v1alpha1.RolloutStatus;
+import io.chatchat.operator.metrics.PrometheusMetrics;
 import io.chatchat.operator.model.ApiComponent;
 import io.chatchat.operator.model.Endpoints;
 import io.chatchat.operator.model.Labels;
@@ -46,10 +47,17 @@ final class ApiCanary {
   /** Pods (by UID) that passed the smoke gates, with the config hash they passed them on. */
   private final Map<String, String> passed = new ConcurrentHashMap<>();
 
-  ApiCanary(KubernetesClient client, SmokeGates gates, PodAddressResolver resolver) {
+  private final PrometheusMetrics metrics;
+
+  ApiCanary(
+      KubernetesClient client,
+      SmokeGates gates,
+      PodAddressResolver resolver,
+      PrometheusMetrics metrics) {
     this.client = client;
     this.gates = gates;
     this.resolver = resolver;
+    this.metrics = metrics;
   }
 
   /**
@@ -247,6 +255,7 @@ final class ApiCanary {
         return "pod " + pod.getMetadata().getName() + " has no address for the smoke gates";
       }
       for (SmokeGates.Result r : gates.run(url, config)) {
+        metrics.smokeGate(r.gate(), r.passed());
         if (!r.passed()) {
           return "smoke gate failed on pod " + pod.getMetadata().getName() + ": " + r.message();
         }

@@ -137,7 +137,7 @@ public class ChatchatClusterReconciler implements Reconciler<ChatchatCluster> {
     this.client = client;
     this.events = events;
     this.metrics = metrics;
-    this.canary = new ApiCanary(client, new SmokeGates(new OkHttpClient()), resolver);
+    this.canary = new ApiCanary(client, new SmokeGates(new OkHttpClient()), resolver, metrics);
   }
 
   @Override
@@ -393,6 +393,7 @@ public class ChatchatClusterReconciler implements Reconciler<ChatchatCluster> {
               + s.stableRevision
               + ")";
       events.record(cr, EventRecorder.NORMAL, "RolloutStarted", st.message);
+      metrics.rollout("started");
     }
     return new Plan(Mode.ROLLING, cr, stable, st, rev);
   }
@@ -956,6 +957,7 @@ public class ChatchatClusterReconciler implements Reconciler<ChatchatCluster> {
               + cr.getStatus().stableRevision;
       st.position = position(st);
       events.record(cr, EventRecorder.WARNING, "RolloutFailed", st.message);
+      metrics.rollout("rolled_back");
       return;
     }
     if (done) {
@@ -971,6 +973,7 @@ public class ChatchatClusterReconciler implements Reconciler<ChatchatCluster> {
         st.message = "Revision " + st.revision + " rolled out to every tier";
         st.position = null;
         events.record(cr, EventRecorder.NORMAL, "RolloutCompleted", st.message);
+        metrics.rollout("completed");
         return;
       }
     }

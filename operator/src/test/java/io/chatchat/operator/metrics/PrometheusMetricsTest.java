@@ -87,4 +87,31 @@ class PrometheusMetricsTest {
             new String[] {"controller"},
             new String[] {"chatchatcluster"}));
   }
+
+  @Test
+  void rolloutsAndSmokeGatesAreCountedByEventAndResult() {
+    CollectorRegistry registry = new CollectorRegistry();
+    PrometheusMetrics m = new PrometheusMetrics(registry);
+    m.rollout("started");
+    m.rollout("rolled_back");
+    m.smokeGate("database", true);
+    m.smokeGate("database", false);
+    m.smokeGate("database", false);
+    assertEquals(
+        1.0,
+        registry.getSampleValue(
+            "chatchat_operator_rollouts_total", new String[] {"event"}, new String[] {"started"}));
+    assertEquals(
+        1.0,
+        registry.getSampleValue(
+            "chatchat_operator_rollouts_total",
+            new String[] {"event"},
+            new String[] {"rolled_back"}));
+    assertEquals(
+        2.0,
+        registry.getSampleValue(
+            "chatchat_operator_smoke_gates_total",
+            new String[] {"gate", "result"},
+            new String[] {"database", "failed"}));
+  }
 }
