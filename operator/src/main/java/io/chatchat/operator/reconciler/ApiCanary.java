@@ -25,6 +25,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import okhttp3.HttpUrl;
 
 /**
@@ -44,8 +50,34 @@ final class ApiCanary {
   private final SmokeGates gates;
   private final PodAddressResolver resolver;
 
-  /** Pods (by UID) that passed the smoke gates, with the config hash they passed them on. */
-  private final Map<String, String> passed = new ConcurrentHashMap<>();
+  /** Pods gated at the same time, by one operator process. */
+  static final int GATE_THREADS = 8;
+
+  /** A pod's smoke-gate run for one config hash: its first failure, or null when it passed. */
+  private record GateRun(String targetHash, Future<String> future) {}
+
+  /** Smoke-gate runs by pod UID (finished ones are the passes a pod keeps at later steps). */
+  private final Map<String, GateRun> runs = new ConcurrentHashMap<>();
+
+  private final ExecutorService pool = gatePool();
+
+  /** Up to {@value #GATE_THREADS} daemon threads, which end after a minute without work. */
+  private static ExecutorService gatePool() {
+    ThreadPoolExecutor pool =
+        new ThreadPoolExecutor(
+            GATE_THREADS,
+            GATE_THREADS,
+            60,
+            TimeUnit.SECONDS,
+            new LinkedBlockingQueue<>(),
+            r -> {
+              Thread t = new Thread(r, "smoke-gates");
+              t.setDaemon(true);
+              return t;
+            });
+    pool.allowCoreThreadTimeOut(true);
+    return pool;
+  }
 
   private final PrometheusMetrics metrics;
 
@@ -137,9 +169,22 @@ final class ApiCanary {
         st.message = "API step " + s + "/" + k + ": waiting for the new pods to be ready endpoints";
         return new Outcome(apply, false, false, null);
       }
-      String failure = smoke(target, targetHash, canaryPods);
-      if (failure != null) {
-        return new Outcome(apply, false, false, "API step " + s + "/" + k + ": " + failure);
+      Smoke smoke = smoke(target, targetHash, canaryPods);
+      if (smoke.failure() != null) {
+        return new Outcome(apply, false, false, "API step " + s + "/" + k + ": " + smoke.failure());
+      }
+      if (!smoke.done()) {
+        st.message =
+            "API step "
+                + s
+                + "/"
+                + k
+                + ": smoke gates ("
+                + String.join(", ", gateNames(target))
+                + ") running on "
+                + smoke.running()
+                + " new pod(s)";
+        return new Outcome(apply, false, false, null);
       }
       st.step = s + 1;
       st.message =
@@ -234,33 +279,68 @@ final class ApiCanary {
     return pods.stream().allMatch(p -> ready.contains(p.getMetadata().getName()));
   }
 
+  /** What the smoke gates say of a step's pods so far. */
+  record Smoke(boolean done, String failure, int running) {}
+
   /**
-   * Runs the smoke gates on every pod that has not passed them yet (at an earlier step of this
-   * rollout, in this operator process); the first failure, or null.
+   * Smoke-gates every pod that has not passed yet (at an earlier step of this rollout, in this
+   * operator process), {@value #GATE_THREADS} pods at a time on the operator's gate threads, so a
+   * slow answer never holds a reconciliation: each pass starts the missing runs and reads the
+   * finished ones. A restarted operator gates the pods again.
    */
-  private String smoke(ChatchatCluster cr, String targetHash, List<Pod> pods) {
+  private Smoke smoke(ChatchatCluster cr, String targetHash, List<Pod> pods) {
     SmokeGates.Config config = config(cr);
     if (!config.database() && !config.retrieval() && !config.chat()) {
-      return null;
+      return new Smoke(true, null, 0);
     }
-    if (passed.size() > 10_000) {
-      passed.clear();
+    if (runs.size() > 10_000) {
+      runs.values().removeIf(r -> r.future().isDone());
     }
+    int running = 0;
     for (Pod pod : pods) {
-      if (targetHash.equals(passed.get(pod.getMetadata().getUid()))) {
+      String uid = pod.getMetadata().getUid();
+      GateRun run = runs.get(uid);
+      if (run == null || !run.targetHash().equals(targetHash)) {
+        HttpUrl url = resolver.baseUrl(pod, Defaults.API_PORT);
+        if (url == null) {
+          return new Smoke(
+              false,
+              "pod " + pod.getMetadata().getName() + " has no address for the smoke gates",
+              0);
+        }
+        String name = pod.getMetadata().getName();
+        run = new GateRun(targetHash, pool.submit(() -> gate(name, url, config)));
+        runs.put(uid, run);
+      }
+      if (!run.future().isDone()) {
+        running++;
         continue;
       }
-      HttpUrl url = resolver.baseUrl(pod, Defaults.API_PORT);
-      if (url == null) {
-        return "pod " + pod.getMetadata().getName() + " has no address for the smoke gates";
+      String failure;
+      try {
+        failure = run.future().get();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return new Smoke(false, null, running);
+      } catch (ExecutionException e) {
+        failure = "smoke gates on pod " + pod.getMetadata().getName() + " threw " + e.getCause();
       }
-      for (SmokeGates.Result r : gates.run(url, config)) {
-        metrics.smokeGate(r.gate(), r.passed());
-        if (!r.passed()) {
-          return "smoke gate failed on pod " + pod.getMetadata().getName() + ": " + r.message();
-        }
+      if (failure != null) {
+        // A later rollout of the same template gates this pod again.
+        runs.remove(uid);
+        return new Smoke(false, failure, running);
       }
-      passed.put(pod.getMetadata().getUid(), targetHash);
+    }
+    return new Smoke(running == 0, null, running);
+  }
+
+  /** The gates on one pod: the first failure, or null. */
+  private String gate(String pod, HttpUrl url, SmokeGates.Config config) {
+    for (SmokeGates.Result r : gates.run(url, config)) {
+      metrics.smokeGate(r.gate(), r.passed());
+      if (!r.passed()) {
+        return "smoke gate failed on pod " + pod + ": " + r.message();
+      }
     }
     return null;
   }
