@@ -1,5 +1,5 @@
 -- Argo CD health check for chatchat.io/ChatchatCluster: maps the operator's conditions to
--- Healthy / Progressing / Degraded. Install it under
+-- Healthy / Progressing / Suspended (a paused rollout) / Degraded. Install it under
 -- resource.customizations.health.chatchat.io_ChatchatCluster in argocd-cm (see argocd-cm.yaml).
 local hs = {}
 if obj.status == nil or obj.status.conditions == nil then
@@ -33,6 +33,12 @@ local degraded = conditions["Degraded"]
 if degraded ~= nil and degraded.status == "True" then
   hs.status = "Degraded"
   hs.message = message(degraded, "Degraded")
+  return hs
+end
+local progressing = conditions["Progressing"]
+if progressing ~= nil and progressing.reason == "RolloutPaused" then
+  hs.status = "Suspended"
+  hs.message = message(progressing, "Rollout paused")
   return hs
 end
 local ready = conditions["Ready"]

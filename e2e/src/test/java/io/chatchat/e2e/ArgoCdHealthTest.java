@@ -110,6 +110,27 @@ class ArgoCdHealthTest {
   }
 
   @Test
+  void aPausedRolloutIsSuspendedAndARolledBackOneDegraded() throws Exception {
+    ObjectNode paused = recorded("ready");
+    condition(paused, "Ready").put("status", "False").put("reason", "RollingOut");
+    condition(paused, "Progressing")
+        .put("status", "False")
+        .put("reason", "RolloutPaused")
+        .put("message", "Rollout paused (API 2/3) (rollout.paused)");
+    assertEquals(
+        new Health("Suspended", "Rollout paused (API 2/3) (rollout.paused)"), health(paused));
+
+    ObjectNode rolledBack = recorded("ready");
+    condition(rolledBack, "Degraded")
+        .put("status", "True")
+        .put("reason", "RolledBack")
+        .put("message", "Rollout of revision x failed at API 1/3: smoke gate failed");
+    Health h = health(rolledBack);
+    assertEquals("Degraded", h.status());
+    assertTrue(h.message().contains("smoke gate failed"), h.message());
+  }
+
+  @Test
   void aRolloutInProgressIsProgressing() throws Exception {
     ObjectNode rolling = recorded("ready");
     condition(rolling, "Ready")
