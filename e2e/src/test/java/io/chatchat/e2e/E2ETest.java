@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 import io.chatchat.operator.api.v1alpha1.ChatchatCluster;
 import io.chatchat.operator.api.v1alpha1.ChatchatClusterStatus;
 import io.chatchat.operator.status.Conditions;
+import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -78,10 +79,16 @@ abstract class E2ETest {
 
   /** Waits until the cluster's status satisfies a condition and returns it. */
   protected ChatchatCluster awaitStatus(String name, Predicate<ChatchatCluster> ok) {
+    return awaitStatus(name, ok, TIMEOUT, Duration.ofMillis(250));
+  }
+
+  /** The same, with its own timeout and poll interval. */
+  protected ChatchatCluster awaitStatus(
+      String name, Predicate<ChatchatCluster> ok, Duration timeout, Duration poll) {
     try {
       await()
-          .atMost(TIMEOUT)
-          .pollInterval(Duration.ofMillis(250))
+          .atMost(timeout)
+          .pollInterval(poll)
           .until(
               () -> {
                 ChatchatCluster c = cr(name).get();
@@ -134,6 +141,10 @@ abstract class E2ETest {
   }
 
   /** The settings ConfigMap the API pods of a cluster read (its name carries the config hash). */
+  protected ConfigMap settings(String instance) {
+    return client.configMaps().inNamespace(ns).withName(settingsName(instance)).get();
+  }
+
   protected String settingsName(String instance) {
     Deployment api = deployment(instance + "-api");
     return api.getSpec().getTemplate().getSpec().getVolumes().stream()

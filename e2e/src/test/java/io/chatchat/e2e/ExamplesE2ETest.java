@@ -38,8 +38,7 @@ class ExamplesE2ETest extends E2ETest {
     assertFalse(Conditions.isTrue(c.getStatus().conditions, Conditions.PROGRESSING));
     assertFalse(Conditions.isTrue(c.getStatus().conditions, Conditions.DEGRADED));
 
-    ConfigMap settings =
-        client.configMaps().inNamespace(ns).withName(settingsName("quickstart")).get();
+    ConfigMap settings = settings("quickstart");
     assertTrue(
         settings.getData().get("kb_settings.yaml").contains("host: elasticsearch.search.svc"));
     assertTrue(settings.getData().get("kb_settings.yaml").contains("DEFAULT_VS_TYPE: es"));
@@ -145,14 +144,7 @@ class ExamplesE2ETest extends E2ETest {
             .getTerminationGracePeriodSeconds());
     assertEquals("sleep", container.getLifecycle().getPreStop().getExec().getCommand().get(0));
 
-    String kb =
-        client
-            .configMaps()
-            .inNamespace(ns)
-            .withName(settingsName("team-kb"))
-            .get()
-            .getData()
-            .get("kb_settings.yaml");
+    String kb = settings("team-kb").getData().get("kb_settings.yaml");
     assertTrue(kb.contains("DEFAULT_KNOWLEDGE_BASE: handbook"), kb);
     assertTrue(kb.contains("VECTOR_SEARCH_TOP_K: 5"), kb);
     assertEquals(

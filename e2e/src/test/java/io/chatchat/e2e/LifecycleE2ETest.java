@@ -39,14 +39,7 @@ class LifecycleE2ETest extends E2ETest {
     // The operator rolls the change out (API canary, then the WebUI) and is Ready again.
     awaitReady("team-kb");
     assertTrue(
-        client
-            .configMaps()
-            .inNamespace(ns)
-            .withName(settingsName("team-kb"))
-            .get()
-            .getData()
-            .get("kb_settings.yaml")
-            .contains("VECTOR_SEARCH_TOP_K: 8"));
+        settings("team-kb").getData().get("kb_settings.yaml").contains("VECTOR_SEARCH_TOP_K: 8"));
     String after = hash(deployment("team-kb-api"));
     assertNotEquals(before, after, "the pod template's config hash changes with the settings");
     assertEquals(after, hash(deployment("team-kb-webui")));
@@ -132,8 +125,7 @@ class LifecycleE2ETest extends E2ETest {
         .until(
             () -> {
               Deployment d = deployment("quickstart-api");
-              ConfigMap cm =
-                  client.configMaps().inNamespace(ns).withName(settingsName("quickstart")).get();
+              ConfigMap cm = settings("quickstart");
               return d.getSpec().getReplicas() == 1
                   && d.getSpec()
                       .getTemplate()

@@ -20,6 +20,8 @@ import io.chatchat.operator.status.Conditions;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.PodSpecBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.discovery.v1.Endpoint;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
@@ -174,20 +176,7 @@ class RolloutE2ETest extends E2ETest {
   }
 
   private ChatchatCluster awaitRollout(String name, Predicate<ChatchatCluster> ok) {
-    try {
-      await()
-          .atMost(ROLLOUT_TIMEOUT)
-          .pollInterval(Duration.ofMillis(200))
-          .until(
-              () -> {
-                ChatchatCluster c = cr(name).get();
-                return c != null && c.getStatus() != null && ok.test(c);
-              });
-    } catch (org.awaitility.core.ConditionTimeoutException e) {
-      // Let awaitStatus print the state it found.
-      return awaitStatus(name, ok);
-    }
-    return cr(name).get();
+    return awaitStatus(name, ok, ROLLOUT_TIMEOUT, Duration.ofMillis(200));
   }
 
   private static boolean rolloutPhase(ChatchatCluster c, RolloutStatus.Phase phase) {
@@ -499,28 +488,23 @@ class RolloutE2ETest extends E2ETest {
 
   /** Waits until the GPU nodes have this many free GPUs in all (earlier tests' pods are gone). */
   private void awaitFreeGpus(long total) {
+    // A pod that tolerates every taint may use any GPU node.
+    PodSpec anywhere =
+        new PodSpecBuilder().addNewToleration().withOperator("Exists").endToleration().build();
     await()
         .atMost(TIMEOUT)
         .until(
-            () -> {
-              List<Pod> pods = client.pods().inAnyNamespace().list().getItems();
-              long free = 0;
-              for (var node : client.nodes().list().getItems()) {
-                long alloc =
-                    node.getStatus().getAllocatable() == null
-                            || !node.getStatus().getAllocatable().containsKey("nvidia.com/gpu")
-                        ? 0
-                        : Long.parseLong(
-                            node.getStatus().getAllocatable().get("nvidia.com/gpu").getAmount());
-                long used =
-                    pods.stream()
-                        .filter(p -> node.getMetadata().getName().equals(p.getSpec().getNodeName()))
-                        .mapToLong(p -> GpuCapacity.requested(p.getSpec(), "nvidia.com/gpu"))
-                        .sum();
-                free += alloc - used;
-              }
-              return free >= total;
-            });
+            () ->
+                GpuCapacity.freePerNode(
+                            client.nodes().list().getItems(),
+                            client.pods().inAnyNamespace().list().getItems(),
+                            anywhere,
+                            "nvidia.com/gpu")
+                        .values()
+                        .stream()
+                        .mapToLong(Long::longValue)
+                        .sum()
+                    >= total);
   }
 
   @Test

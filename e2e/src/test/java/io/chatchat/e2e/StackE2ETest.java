@@ -92,14 +92,7 @@ class StackE2ETest extends E2ETest {
     for (Pod p : pods("api", "production")) {
       assertTrue(p.getSpec().getNodeName().startsWith("kwok-cpu-"), p.getSpec().getNodeName());
     }
-    String models =
-        client
-            .configMaps()
-            .inNamespace(ns)
-            .withName(settingsName("production"))
-            .get()
-            .getData()
-            .get("model_settings.yaml");
+    String models = settings("production").getData().get("model_settings.yaml");
     assertTrue(models.contains("http://production-llm." + ns + ".svc:8000/v1"), models);
     assertTrue(models.contains("http://production-embedding." + ns + ".svc:8080/v1"), models);
 

@@ -462,12 +462,10 @@ public class ChatchatClusterReconciler implements Reconciler<ChatchatCluster> {
     }
     infra.addAll(Traffic.desired(cr));
     // The stable pods' settings stay while they run.
+    String stableConfigHash = rolling ? ConfigHash.of(stable, secretDigests) : null;
     String stableApiHash =
         rolling
-            ? stableHash(
-                liveApi,
-                ConfigHash.of(stable, secretDigests),
-                h -> ApiComponent.deployment(stable, h))
+            ? stableHash(liveApi, stableConfigHash, h -> ApiComponent.deployment(stable, h))
             : null;
     if (rolling && stableApiHash != null && !stableApiHash.equals(configHash)) {
       infra.add(SettingsConfigMap.build(stable, stableApiHash));
@@ -521,7 +519,7 @@ public class ChatchatClusterReconciler implements Reconciler<ChatchatCluster> {
         preflight.state() == GateState.NOT_NEEDED || preflight.state() == GateState.SUCCEEDED;
 
     ChatchatCluster initCr = at.apply(RolloutStatus.Tier.Init);
-    String initConfigHash = initCr == cr ? configHash : ConfigHash.of(initCr, secretDigests);
+    String initConfigHash = initCr == cr ? configHash : stableConfigHash;
     Gate init = Gate.NOT_NEEDED;
     if (initCr.getSpec().initJob
         && initCr.getSpec().metadataStore.type != MetadataStoreSpec.Type.SQLite) {
@@ -555,9 +553,9 @@ public class ChatchatClusterReconciler implements Reconciler<ChatchatCluster> {
     if (rolling && tier.ordinal() < RolloutStatus.Tier.API.ordinal()) {
       // Not there yet: the stable pods at full strength; a canary of an earlier target goes once
       // they serve.
-      chat.addAll(stableChat(stable, secretDigests, true, liveApi, liveWriter, liveWebui));
+      chat.addAll(stableChat(stable, stableConfigHash, true, liveApi, liveWriter, liveWebui));
     } else if (rolling && tier == RolloutStatus.Tier.API) {
-      chat.addAll(stableChat(stable, secretDigests, false, liveApi, liveWriter, liveWebui));
+      chat.addAll(stableChat(stable, stableConfigHash, false, liveApi, liveWriter, liveWebui));
       ApiCanary.Outcome o =
           canary.step(
               cr,
@@ -572,15 +570,14 @@ public class ChatchatClusterReconciler implements Reconciler<ChatchatCluster> {
       apiDone = o.done();
       failure = o.failure();
       stepAdvanced = o.advanced();
-    } else if (!rolling ? preflightOk && initOk : true) {
-      ChatchatCluster chatCr = at.apply(RolloutStatus.Tier.WebUI);
-      String chatHash = chatCr == cr ? configHash : ConfigHash.of(chatCr, secretDigests);
-      if (ApiComponent.singleWriter(chatCr)) {
-        chat.add(ApiComponent.writer(chatCr, chatHash));
+    } else if (rolling || (preflightOk && initOk)) {
+      // Steady, rolled back, or rolling past the API tier: the whole chat tier at the spec.
+      if (ApiComponent.singleWriter(cr)) {
+        chat.add(ApiComponent.writer(cr, configHash));
       }
       chat.add(ApiComponent.deployment(cr, configHash));
-      if (chatCr.getSpec().webui.enabled) {
-        chat.add(WebUiComponent.deployment(chatCr, chatHash));
+      if (spec.webui.enabled) {
+        chat.add(WebUiComponent.deployment(cr, configHash));
       }
     }
     if (!(rolling && tier == RolloutStatus.Tier.API) && liveCanary != null) {
@@ -687,12 +684,11 @@ public class ChatchatClusterReconciler implements Reconciler<ChatchatCluster> {
    */
   private static List<HasMetadata> stableChat(
       ChatchatCluster stable,
-      Map<String, String> secretDigests,
+      String computed,
       boolean withApi,
       Deployment liveApi,
       Deployment liveWriter,
       Deployment liveWebui) {
-    String computed = ConfigHash.of(stable, secretDigests);
     List<HasMetadata> chat = new ArrayList<>();
     if (ApiComponent.singleWriter(stable)) {
       chat.add(
@@ -752,18 +748,15 @@ public class ChatchatClusterReconciler implements Reconciler<ChatchatCluster> {
       ChatchatCluster stable,
       List<HasMetadata> models,
       Context<ChatchatCluster> context) {
-    List<HasMetadata> stableModels =
-        ModelServers.desired(
-            stable,
-            replicasOf(secondary(context, Deployment.class, Names.llm(cr))),
-            replicasOf(secondary(context, Deployment.class, Names.embedding(cr))));
+    List<Node> nodes = null;
+    List<Pod> pods = null;
     String wait = null;
     for (int i = 0; i < models.size(); i++) {
       if (!(models.get(i) instanceof Deployment want)) {
         continue;
       }
       Deployment live = secondary(context, Deployment.class, want.getMetadata().getName());
-      String resource = gpuResourceOf(cr, want);
+      String resource = gpuResource(cr.getSpec(), want);
       long gpus = GpuCapacity.requested(want.getSpec().getTemplate().getSpec(), resource);
       if (live == null || gpus == 0) {
         continue;
@@ -773,8 +766,11 @@ public class ChatchatClusterReconciler implements Reconciler<ChatchatCluster> {
         want.getSpec().setStrategy(live.getSpec().getStrategy());
         continue;
       }
-      List<Node> nodes = client.nodes().list().getItems();
-      List<Pod> pods = client.pods().inAnyNamespace().list().getItems();
+      if (nodes == null) {
+        // Free GPUs are counted over the whole cluster, once per reconciliation.
+        nodes = client.nodes().list().getItems();
+        pods = client.pods().inAnyNamespace().list().getItems();
+      }
       if (GpuCapacity.fitsOneMore(nodes, pods, want.getSpec().getTemplate().getSpec(), resource)) {
         continue;
       }
@@ -797,7 +793,7 @@ public class ChatchatClusterReconciler implements Reconciler<ChatchatCluster> {
         continue;
       }
       // Hold this server at the stable spec.
-      for (HasMetadata o : stableModels) {
+      for (HasMetadata o : ModelServers.desired(stable, replicasOf(live), replicasOf(live))) {
         if (o instanceof Deployment
             && o.getMetadata().getName().equals(want.getMetadata().getName())) {
           models.set(i, o);
@@ -818,14 +814,6 @@ public class ChatchatClusterReconciler implements Reconciler<ChatchatCluster> {
               + (replicas > 1 ? ", or set rollout.whenNoFreeGpu: ReplaceOneAtATime" : "");
     }
     return wait;
-  }
-
-  private static String gpuResourceOf(ChatchatCluster cr, Deployment d) {
-    if (d.getMetadata().getName().equals(Names.embedding(cr))
-        && cr.getSpec().embedding.tei != null) {
-      return cr.getSpec().embedding.tei.gpuResource;
-    }
-    return cr.getSpec().llm.vllm != null ? cr.getSpec().llm.vllm.gpuResource : "nvidia.com/gpu";
   }
 
   /**
@@ -1100,11 +1088,12 @@ public class ChatchatClusterReconciler implements Reconciler<ChatchatCluster> {
     return new Observed(workloads, preflight, init, build, unschedulable, gpu);
   }
 
-  private static String gpuResource(ChatchatClusterSpec spec, Pod pod) {
+  /** The GPU resource a model server's pod or Deployment requests (by its component label). */
+  private static String gpuResource(ChatchatClusterSpec spec, HasMetadata o) {
     String component =
-        pod.getMetadata().getLabels() == null
+        o.getMetadata().getLabels() == null
             ? null
-            : pod.getMetadata().getLabels().get(Labels.COMPONENT);
+            : o.getMetadata().getLabels().get(Labels.COMPONENT);
     if (Labels.COMPONENT_EMBEDDING.equals(component) && spec.embedding.tei != null) {
       return spec.embedding.tei.gpuResource;
     }

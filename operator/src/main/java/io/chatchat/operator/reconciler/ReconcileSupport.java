@@ -24,14 +24,20 @@ final class ReconcileSupport {
 
   private ReconcileSupport() {}
 
+  /** Hash of a Deployment's or StatefulSet's pod template; null for other objects. */
+  static String templateHash(HasMetadata o) {
+    if (o instanceof Deployment d) {
+      return RolloutPlan.hashOf(d.getSpec().getTemplate());
+    }
+    if (o instanceof StatefulSet s) {
+      return RolloutPlan.hashOf(s.getSpec().getTemplate());
+    }
+    return null;
+  }
+
   /** Stamps a workload with the hash of its pod template; other objects are left alone. */
   static void stamp(HasMetadata o) {
-    String hash = null;
-    if (o instanceof Deployment d) {
-      hash = RolloutPlan.hashOf(d.getSpec().getTemplate());
-    } else if (o instanceof StatefulSet s) {
-      hash = RolloutPlan.hashOf(s.getSpec().getTemplate());
-    }
+    String hash = templateHash(o);
     if (hash != null) {
       Map<String, String> a =
           o.getMetadata().getAnnotations() == null
@@ -44,18 +50,15 @@ final class ReconcileSupport {
 
   /** True when the live workload runs the desired template on every desired pod, all Ready. */
   static boolean settled(HasMetadata desired, HasMetadata live) {
-    if (live == null || live.getMetadata().getDeletionTimestamp() != null) {
+    if (live == null
+        || live.getMetadata().getDeletionTimestamp() != null
+        || !sameTemplate(desired, live)) {
       return false;
     }
-    String liveHash =
-        live.getMetadata().getAnnotations() == null
-            ? null
-            : live.getMetadata().getAnnotations().get(TEMPLATE_HASH);
     if (desired instanceof Deployment want && live instanceof Deployment d) {
       DeploymentStatus s = d.getStatus();
       int n = want.getSpec().getReplicas();
-      return RolloutPlan.hashOf(want.getSpec().getTemplate()).equals(liveHash)
-          && Objects.equals(d.getSpec().getReplicas(), n)
+      return Objects.equals(d.getSpec().getReplicas(), n)
           && s != null
           && s.getObservedGeneration() != null
           && s.getObservedGeneration() >= d.getMetadata().getGeneration()
@@ -66,8 +69,7 @@ final class ReconcileSupport {
     if (desired instanceof StatefulSet want && live instanceof StatefulSet sts) {
       StatefulSetStatus s = sts.getStatus();
       int n = want.getSpec().getReplicas();
-      return RolloutPlan.hashOf(want.getSpec().getTemplate()).equals(liveHash)
-          && Objects.equals(sts.getSpec().getReplicas(), n)
+      return Objects.equals(sts.getSpec().getReplicas(), n)
           && s != null
           && s.getObservedGeneration() != null
           && s.getObservedGeneration() >= sts.getMetadata().getGeneration()
@@ -80,17 +82,13 @@ final class ReconcileSupport {
 
   /** True when the live workload's last applied template is the desired one (rolling or not). */
   static boolean sameTemplate(HasMetadata desired, HasMetadata live) {
-    if (live == null || live.getMetadata().getAnnotations() == null) {
-      return false;
+    String want = templateHash(desired);
+    if (want == null) {
+      return true;
     }
-    String liveHash = live.getMetadata().getAnnotations().get(TEMPLATE_HASH);
-    if (desired instanceof Deployment d) {
-      return RolloutPlan.hashOf(d.getSpec().getTemplate()).equals(liveHash);
-    }
-    if (desired instanceof StatefulSet s) {
-      return RolloutPlan.hashOf(s.getSpec().getTemplate()).equals(liveHash);
-    }
-    return true;
+    return live != null
+        && live.getMetadata().getAnnotations() != null
+        && want.equals(live.getMetadata().getAnnotations().get(TEMPLATE_HASH));
   }
 
   static boolean podReady(Pod p) {
