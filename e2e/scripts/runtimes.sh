@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Builds the local runtimes that process-backed pods run (see e2e/src/main/java/io/chatchat/e2e/runner):
+#   chatchat      a Python 3.11 venv with langchain-chatchat 0.3.1.3 from PyPI and the store drivers,
+#                 pinned by e2e/runtime/requirements.txt
+#   no-drivers    the same venv without pymysql, psycopg2, pgvector and pymilvus: the runtime of the
+#                 test image registry.invalid/chatchat-broken:drivers, which really lacks them
+# and checks the servers that managed store pods run (Debian's MariaDB and PostgreSQL, bubblewrap
+# for the sandbox), installing the Debian packages when they are missing. Cached outside the
+# repository; rebuilt only when requirements.txt or this script changes.
+#
+# Prints two lines last: the chatchat venv, then the no-drivers venv.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+req="$here/../runtime/requirements.txt"
+CACHE=${CHATCHAT_RUNTIME_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/chatchat-operator/runtimes}
+RECIPE=1
+stamp=$( (cat "$req"; echo "recipe=$RECIPE") | sha256sum | cut -c1-12)
+venv="$CACHE/chatchat-$stamp"
+bare="$CACHE/no-drivers-$stamp"
+log() { printf '[runtimes] %s\n' "$*" >&2; }
+
+debs=()
+command -v bwrap >/dev/null || debs+=(bubblewrap)
+command -v nsenter >/dev/null || debs+=(util-linux)
+command -v mariadbd >/dev/null || [ -x /usr/sbin/mariadbd ] || debs+=(mariadb-server)
+[ -x /usr/lib/postgresql/15/bin/postgres ] || debs+=(postgresql-15)
+if [ ${#debs[@]} -gt 0 ]; then
+  log "installing Debian packages: ${debs[*]}"
+  if [ "$(id -u)" != 0 ]; then log "run as root or install them yourself"; exit 1; fi
+  apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${debs[@]}" >&2
+fi
+
+python=${CHATCHAT_RUNTIME_PYTHON:-$(command -v python3.11 || true)}
+[ -n "$python" ] || { log "Python 3.11 is required (Chatchat 0.3.1.3 supports 3.8-3.11)"; exit 1; }
+
+if [ ! -f "$venv/.complete" ]; then
+  log "building the Chatchat runtime in $venv (first time: a few minutes)"
+  rm -rf "$venv"
+  "$python" -m venv "$venv"
+  "$venv/bin/pip" install -q --disable-pip-version-check --no-deps -r "$req" >&2
+  "$venv/bin/pip" check >&2 || { log "pip check failed for $req"; exit 1; }
+  touch "$venv/.complete"
+fi
+if [ ! -f "$bare/.complete" ]; then
+  log "building the driverless runtime in $bare"
+  rm -rf "$bare"
+  cp -al "$venv" "$bare"
+  sed -i "s#$venv#$bare#g" "$bare/pyvenv.cfg"
+  "$bare/bin/python" -m pip uninstall -q -y pymysql psycopg2-binary pgvector pymilvus >&2
+  touch "$bare/.complete"
+fi
+log "Chatchat runtime: $venv ($("$venv/bin/python" -c 'import importlib.metadata as m; print("langchain-chatchat", m.version("langchain-chatchat"))'))"
+echo "$venv"
+echo "$bare"

@@ -1,0 +1,114 @@
+package io.chatchat.e2e.runner;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What stands in for a container image on this machine: which host directories the sandbox sees,
+ * the image's environment (PATH), and, for the few images whose own entrypoint cannot run here, the
+ * command that replaces it. Every replacement is listed by {@link #substitutions()} and printed
+ * when the runner starts; none of them is written into a Kubernetes object.
+ */
+final class Runtimes {
+  /** A runtime: host paths bound read-only, the image env, and an optional entrypoint. */
+  record Runtime(String name, List<Path> binds, Map<String, String> env, List<String> entrypoint) {
+    /** The command the sandbox runs for a container with this (already expanded) command. */
+    List<String> command(List<String> containerCommand) {
+      if (entrypoint.isEmpty()) {
+        return containerCommand;
+      }
+      List<String> out = new ArrayList<>(entrypoint);
+      out.addAll(containerCommand);
+      return out;
+    }
+  }
+
+  private final Path runtimeScripts;
+  private final Path chatchatVenv;
+  private final Path driverlessVenv;
+
+  /** The Python installation the venvs were made from (their bin/python links into it). */
+  private final Path pythonHome;
+
+  Runtimes(Path runtimeScripts, Path chatchatVenv, Path driverlessVenv) throws IOException {
+    this.runtimeScripts = runtimeScripts;
+    this.chatchatVenv = chatchatVenv;
+    this.driverlessVenv = driverlessVenv;
+    this.pythonHome = pythonHome(chatchatVenv);
+  }
+
+  private static Path pythonHome(Path venv) throws IOException {
+    for (String line : Files.readAllLines(venv.resolve("pyvenv.cfg"))) {
+      if (line.startsWith("home")) {
+        return Path.of(line.substring(line.indexOf('=') + 1).trim()).getParent();
+      }
+    }
+    throw new IOException("no home in " + venv.resolve("pyvenv.cfg"));
+  }
+
+  /** The runtime of an image, or null when this machine has none for it. */
+  Runtime forImage(String image) {
+    String repo = image.contains("@") ? image.substring(0, image.indexOf('@')) : image;
+    String tag = repo.contains(":") ? repo.substring(repo.lastIndexOf(':') + 1) : "latest";
+    repo = repo.contains(":") ? repo.substring(0, repo.lastIndexOf(':')) : repo;
+    switch (repo) {
+      case "chatimage/chatchat":
+        return python("chatchat", chatchatVenv, List.of());
+      case "registry.invalid/chatchat-broken":
+        return "drivers".equals(tag)
+            ? python("chatchat-without-drivers", driverlessVenv, List.of())
+            : null;
+      case "mysql":
+      case "mariadb":
+      case "library/mysql":
+        return script("mariadb", "mysql_entrypoint.sh");
+      case "postgres":
+      case "pgvector/pgvector":
+        return script("postgresql", "postgres_entrypoint.sh");
+      case "local.chatchat.io/model-standin":
+        return script("model-standin", "model_standin_entrypoint.sh");
+      default:
+        return null;
+    }
+  }
+
+  /** What the runner puts in place of an image's own entrypoint, for the log. */
+  List<String> substitutions() {
+    return List.of(
+        "chatimage/chatchat:* -> the container's own command, with python from "
+            + chatchatVenv
+            + " (langchain-chatchat 0.3.1.3 from PyPI, e2e/runtime/requirements.txt)",
+        "registry.invalid/chatchat-broken:drivers -> the same, with python from "
+            + driverlessVenv
+            + " (Chatchat without pymysql, psycopg2, pgvector, pymilvus)",
+        "mysql:*, mariadb:* -> e2e/runtime/mysql_entrypoint.sh: Debian's MariaDB, initialised from"
+            + " MYSQL_* env as the official image does",
+        "postgres:*, pgvector/pgvector:* -> e2e/runtime/postgres_entrypoint.sh: Debian's"
+            + " PostgreSQL 15 (+ pgvector), initialised from POSTGRES_* env",
+        "local.chatchat.io/model-standin -> e2e/runtime/model_standin.py (OpenAI-compatible LLM"
+            + " and lexical embeddings; stands in for vLLM and TEI, which need GPUs)");
+  }
+
+  private Runtime python(String name, Path venv, List<String> entrypoint) {
+    Map<String, String> env = new LinkedHashMap<>();
+    env.put("PATH", venv.resolve("bin") + ":/usr/local/bin:/usr/bin:/bin");
+    env.put("VIRTUAL_ENV", venv.toString());
+    return new Runtime(name, List.of(pythonHome, venv, runtimeScripts), env, entrypoint);
+  }
+
+  private Runtime script(String name, String script) {
+    Map<String, String> env = new LinkedHashMap<>();
+    env.put("PATH", chatchatVenv.resolve("bin") + ":/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin");
+    env.put("RUNTIME_DIR", runtimeScripts.toString());
+    return new Runtime(
+        name,
+        List.of(pythonHome, chatchatVenv, runtimeScripts),
+        env,
+        List.of("/bin/sh", runtimeScripts.resolve(script).toString()));
+  }
+}
