@@ -13,6 +13,8 @@
 #   local-cluster.sh kubeconfig  print the kubeconfig path
 #   local-cluster.sh kubectl-path print the path of the cluster's kubectl
 #   local-cluster.sh pv-pool N   make sure N unbound PersistentVolumes are available
+#   local-cluster.sh runtimes    build (or reuse) the runtimes of process-backed pods; prints the
+#                                Chatchat venv and the driverless venv (see runtimes.sh)
 #
 # CHATCHAT_CLUSTER_NAME (default chatchat) names the cluster; several can run side by side.
 set -euo pipefail
@@ -116,6 +118,9 @@ case "${1:-up}" in
     ;;
   pv-pool)
     pv_pool "${2:?count}"
+    ;;
+  runtimes)
+    bash "$here/runtimes.sh"
     ;;
   *)
     echo "usage: $0 up|down|status|kubeconfig|pv-pool N" >&2; exit 2

@@ -1,7 +1,10 @@
 package io.chatchat.e2e;
 
+import io.chatchat.e2e.runner.PodRunner;
 import io.chatchat.operator.OperatorConfig;
 import io.chatchat.operator.OperatorMain;
+import io.chatchat.operator.rollout.AddressFileResolver;
+import io.chatchat.operator.rollout.PodAddressResolver;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.client.Config;
@@ -47,6 +50,11 @@ public final class LocalCluster {
   /** Where the operator's smoke gates reach the fake API pods: stubs on 127.0.0.1. */
   final StubPods stubs = new StubPods();
 
+  /** The kubelet of node proc-0, whose pods are real local processes (started with the cluster). */
+  public PodRunner runner;
+
+  private Path runnerState;
+
   private LocalCluster(Path kubeconfig) throws IOException {
     this.kubeconfig = kubeconfig;
     this.client =
@@ -64,6 +72,7 @@ public final class LocalCluster {
         String[] lines = out.trim().split("\n");
         instance = new LocalCluster(Path.of(lines[lines.length - 1].trim()));
         instance.installCrd();
+        instance.startRunner();
         instance.startOperator();
         Runtime.getRuntime().addShutdownHook(new Thread(instance::shutdown, "local-cluster-stop"));
       } catch (IOException e) {
@@ -96,6 +105,59 @@ public final class LocalCluster {
             .anyMatch(c -> "Established".equals(c.getType()) && "True".equals(c.getStatus()));
   }
 
+  /**
+   * Starts the pod runner for node proc-0 (tainted, so that only pods tolerating {@link
+   * #PROCESS_TOLERATION_KEY} run there as real processes; every other pod stays on kwok's nodes).
+   */
+  private void startRunner() throws IOException {
+    String[] venvs = script("runtimes").trim().split("\n");
+    runnerState = Files.createTempDirectory(REPO.resolve("e2e/target"), "pod-runner-");
+    runner =
+        new PodRunner(
+            client,
+            PROCESS_NODE,
+            runnerState,
+            REPO.resolve("e2e/runtime"),
+            Path.of(venvs[venvs.length - 2].trim()),
+            Path.of(venvs[venvs.length - 1].trim()));
+    runner.start(true);
+  }
+
+  public static final String PROCESS_NODE = "proc-0";
+  public static final String PROCESS_TOLERATION_KEY = PodRunner.NODE_LABEL;
+
+  /** Pods on proc-0 are reached where the runner says; the rest are stubs. */
+  private PodAddressResolver resolver() {
+    AddressFileResolver processes = new AddressFileResolver(runnerState.resolve("addresses.json"));
+    return (pod, port) ->
+        PROCESS_NODE.equals(pod.getSpec().getNodeName())
+            ? processes.baseUrl(pod, port)
+            : stubs.baseUrl(pod, port);
+  }
+
+  /** Where a Service port of a process-backed pod is reachable on 127.0.0.1, or -1. */
+  public int servicePort(String namespace, String service, int port) {
+    try {
+      var json =
+          new com.fasterxml.jackson.databind.ObjectMapper()
+              .readTree(Files.readString(runnerState.resolve("addresses.json")));
+      var p = json.path("services").path(namespace + "/" + service).path(String.valueOf(port));
+      return p.canConvertToInt() ? p.asInt() : -1;
+    } catch (IOException e) {
+      return -1;
+    }
+  }
+
+  /** Log file of a process-backed pod's container. */
+  public Path podLog(String namespace, String pod) throws IOException {
+    try (var dirs = Files.list(runnerState.resolve("pods"))) {
+      return dirs.filter(d -> d.getFileName().toString().startsWith(namespace + "_" + pod + "_"))
+          .map(d -> d.resolve("logs"))
+          .findFirst()
+          .orElseThrow(() -> new IOException("no process pod " + namespace + "/" + pod));
+    }
+  }
+
   /** (Re)starts the in-process operator, as a fresh process would. */
   public synchronized void startOperator() {
     try {
@@ -104,7 +166,7 @@ public final class LocalCluster {
               new OperatorConfig(Set.of(), "127.0.0.1", 0, null, 4, false),
               client,
               new CollectorRegistry(true),
-              stubs);
+              resolver());
     } catch (Exception e) {
       throw new IllegalStateException("operator did not start", e);
     }
@@ -139,6 +201,9 @@ public final class LocalCluster {
 
   private void shutdown() {
     stopOperator();
+    if (runner != null) {
+      runner.close();
+    }
     stubs.close();
     client.close();
     if (!"true".equals(System.getenv("CHATCHAT_E2E_KEEP_CLUSTER"))) {

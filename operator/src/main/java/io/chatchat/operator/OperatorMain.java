@@ -4,6 +4,7 @@ import io.chatchat.operator.api.v1alpha1.ChatchatCluster;
 import io.chatchat.operator.metrics.PrometheusMetrics;
 import io.chatchat.operator.reconciler.ChatchatClusterReconciler;
 import io.chatchat.operator.reconciler.EventRecorder;
+import io.chatchat.operator.rollout.AddressFileResolver;
 import io.chatchat.operator.rollout.PodAddressResolver;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
@@ -38,7 +39,12 @@ public final class OperatorMain implements AutoCloseable {
 
   public static void main(String[] args) throws Exception {
     OperatorConfig config = OperatorConfig.fromEnvironment(System.getenv());
-    OperatorMain running = start(config, null, new CollectorRegistry(true));
+    String addresses = System.getenv().getOrDefault("OPERATOR_POD_ADDRESSES_FILE", "").trim();
+    PodAddressResolver resolver =
+        addresses.isEmpty()
+            ? PodAddressResolver.POD_IP
+            : new AddressFileResolver(java.nio.file.Path.of(addresses));
+    OperatorMain running = start(config, null, new CollectorRegistry(true), resolver);
     Runtime.getRuntime().addShutdownHook(new Thread(running::close, "shutdown"));
     Thread.currentThread().join();
   }

@@ -27,6 +27,10 @@ final class PodProcess implements Runnable {
   private final Pod pod;
   private final Container container;
   final Path dir;
+
+  /** The pod's Unix sockets: short, for the 108-byte limit of socket paths. */
+  final Path net;
+
   final String podIp;
   private final Instant startTime = Instant.now();
   private final Consumer<Map<String, Object>> statusWriter;
@@ -44,6 +48,7 @@ final class PodProcess implements Runnable {
     this.pod = pod;
     this.container = pod.getSpec().getContainers().get(0);
     this.dir = dir;
+    this.net = runner.sockets.resolve("p").resolve(pod.getMetadata().getUid().substring(0, 8));
     this.podIp = podIp;
     this.statusWriter = w;
   }
@@ -153,7 +158,7 @@ final class PodProcess implements Runnable {
       throw new PodEnv.ConfigError(
           "the process runner needs an explicit command for image " + container.getImage());
     }
-    Files.createDirectories(dir.resolve("net"));
+    Files.createDirectories(net);
     Files.writeString(dir.resolve("termination-log"), "");
     runner.writeNetwork(this);
     Path log = dir.resolve("logs").resolve(container.getName() + ".log");
@@ -166,6 +171,7 @@ final class PodProcess implements Runnable {
             volumes,
             env,
             dir,
+            net,
             runner.svcDir,
             runner.podInit,
             runner.python,
@@ -191,7 +197,7 @@ final class PodProcess implements Runnable {
       long now = System.currentTimeMillis();
       if (!startedOk) {
         Probe sp = container.getStartupProbe();
-        if (now - t0 >= delay(sp) && Probes.run(sp, container, dir.resolve("net"), initPid, env)) {
+        if (now - t0 >= delay(sp) && Probes.run(sp, container, net, initPid, env)) {
           startedOk = true;
           report(running(started, true, false), "Running");
         } else if (now - t0 > startupBudget) {
@@ -204,7 +210,7 @@ final class PodProcess implements Runnable {
       }
       Probe rp = container.getReadinessProbe();
       if (now >= nextReadiness) {
-        boolean ok = rp == null || Probes.run(rp, container, dir.resolve("net"), initPid, env);
+        boolean ok = rp == null || Probes.run(rp, container, net, initPid, env);
         readinessFailures = ok ? 0 : readinessFailures + 1;
         boolean newReady = ok || (ready && readinessFailures < threshold(rp));
         if (newReady != ready || nextReadiness == 0) {
@@ -216,8 +222,7 @@ final class PodProcess implements Runnable {
       }
       Probe lp = container.getLivenessProbe();
       if (lp != null && now >= nextLiveness && now - t0 >= delay(lp)) {
-        livenessFailures =
-            Probes.run(lp, container, dir.resolve("net"), initPid, env) ? 0 : livenessFailures + 1;
+        livenessFailures = Probes.run(lp, container, net, initPid, env) ? 0 : livenessFailures + 1;
         if (livenessFailures >= threshold(lp)) {
           log(log, "liveness probe failed " + livenessFailures + " times: restarting");
           kill();

@@ -53,6 +53,10 @@ public final class PodRunner implements AutoCloseable {
   final Path state;
   final Path claimsDir;
   final Path svcDir;
+
+  /** Short directory for Unix sockets (a socket path has at most 108 bytes). */
+  final Path sockets;
+
   final Path podInit;
   final Path python;
   private final ServiceRouter router;
@@ -74,7 +78,8 @@ public final class PodRunner implements AutoCloseable {
     this.nodeName = nodeName;
     this.state = state;
     this.claimsDir = state.resolve("claims");
-    this.svcDir = state.resolve("svc");
+    this.sockets = Files.createTempDirectory(Path.of("/tmp"), "podrunner-");
+    this.svcDir = sockets.resolve("s");
     this.podInit = runtimeDir.resolve("pod_init.py");
     this.python = chatchatVenv.resolve("bin/python");
     this.runtimes = new Runtimes(runtimeDir, chatchatVenv, driverlessVenv);
@@ -199,26 +204,20 @@ public final class PodRunner implements AutoCloseable {
     if (pods.containsKey(uid) || "Succeeded".equals(phase) || "Failed".equals(phase)) {
       return;
     }
-    try {
-      Path dir =
-          state
-              .resolve("pods")
-              .resolve(
-                  p.getMetadata().getNamespace()
-                      + "_"
-                      + p.getMetadata().getName()
-                      + "_"
-                      + uid.substring(0, 8));
-      Files.createDirectories(dir.resolve("net"));
-      PodProcess proc =
-          new PodProcess(this, p, dir, allocateIp(), status -> writeStatus(p, status));
-      pods.put(uid, proc);
-      Thread t = new Thread(proc);
-      t.setDaemon(true);
-      t.start();
-    } catch (IOException e) {
-      System.err.println("[pod-runner] cannot start " + p.getMetadata().getName() + ": " + e);
-    }
+    Path dir =
+        state
+            .resolve("pods")
+            .resolve(
+                p.getMetadata().getNamespace()
+                    + "_"
+                    + p.getMetadata().getName()
+                    + "_"
+                    + uid.substring(0, 8));
+    PodProcess proc = new PodProcess(this, p, dir, allocateIp(), status -> writeStatus(p, status));
+    pods.put(uid, proc);
+    Thread t = new Thread(proc);
+    t.setDaemon(true);
+    t.start();
   }
 
   private void stopped(PodProcess proc, long grace) {
@@ -315,19 +314,19 @@ public final class PodRunner implements AutoCloseable {
                 "port",
                 port.getPort(),
                 "socket",
-                PodSandbox.CLUSTER_SVC + "/" + sns + "/" + name + "/" + port.getPort() + ".sock"));
+                PodSandbox.CLUSTER_SVC + "/" + router.socket(s, port.getPort()).getFileName()));
       }
     }
     // Rewritten in place: the sandbox binds this very file.
     Files.writeString(proc.dir.resolve("hosts"), hosts.toString());
     Map<String, Object> net =
         Map.of("inbound", new ArrayList<>(proc.inboundPorts()), "outbound", outbound);
-    Files.writeString(proc.dir.resolve("net").resolve("net.json"), JSON.writeValueAsString(net));
+    Files.writeString(proc.net.resolve("net.json"), JSON.writeValueAsString(net));
     Map<Integer, ServerSocket> ports =
         podPorts.computeIfAbsent(pod.getMetadata().getUid(), k -> new ConcurrentHashMap<>());
     for (int port : proc.inboundPorts()) {
       if (!ports.containsKey(port)) {
-        Path sock = proc.dir.resolve("net").resolve("in-" + port + ".sock");
+        Path sock = proc.net.resolve("in-" + port + ".sock");
         ports.put(port, Pipes.tcpToUnix("pod-tcp", () -> sock));
       }
     }
@@ -539,6 +538,11 @@ public final class PodRunner implements AutoCloseable {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
+    }
+    try (var files = Files.walk(sockets)) {
+      files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+    } catch (IOException ignored) {
+      // best effort: a directory under /tmp
     }
   }
 }

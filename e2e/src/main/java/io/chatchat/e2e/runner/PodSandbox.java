@@ -159,6 +159,7 @@ final class PodSandbox {
       Map<String, Path> volumes,
       Map<String, String> env,
       Path podDir,
+      Path netDir,
       Path svcDir,
       Path podInit,
       Path python,
@@ -205,13 +206,7 @@ final class PodSandbox {
             "--tmpfs",
             "/var/tmp"));
     cmd.addAll(
-        List.of(
-            "--bind",
-            podDir.resolve("net").toString(),
-            POD_NET,
-            "--ro-bind",
-            svcDir.toString(),
-            CLUSTER_SVC));
+        List.of("--bind", netDir.toString(), POD_NET, "--ro-bind", svcDir.toString(), CLUSTER_SVC));
     String termPath =
         c.getTerminationMessagePath() == null
             ? "/dev/termination-log"

@@ -50,10 +50,14 @@ final class ServiceRouter {
   }
 
   Path socket(Service s, int port) {
-    return svcDir
-        .resolve(s.getMetadata().getNamespace())
-        .resolve(s.getMetadata().getName())
-        .resolve(port + ".sock");
+    String id = key(s) + ":" + port;
+    return svcDir.resolve(
+        java.util
+                .UUID
+                .nameUUIDFromBytes(id.getBytes(java.nio.charset.StandardCharsets.UTF_8))
+                .toString()
+                .substring(0, 13)
+            + ".sock");
   }
 
   Map<String, Route> routes() {
@@ -131,7 +135,7 @@ final class ServiceRouter {
     }
     PodProcess p = backends.get(Math.floorMod(roundRobin.getAndIncrement(), backends.size()));
     int target = targetPort(p, port);
-    return p.dir.resolve("net").resolve("in-" + target + ".sock");
+    return p.net.resolve("in-" + target + ".sock");
   }
 
   private static int targetPort(PodProcess p, ServicePort port) {

@@ -1,0 +1,137 @@
+package io.chatchat.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.chatchat.operator.api.v1alpha1.ChatchatCluster;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The real Chatchat behind the operator's pods: every pod of these clusters runs as a local process
+ * on node proc-0 (the pod runner, e2e/src/main/java/io/chatchat/e2e/runner), with the exact
+ * command, env, Secrets and mounts the operator renders. langchain-chatchat 0.3.1.3 from PyPI,
+ * MariaDB from Debian for the managed MySQL; only the models are a stand-in
+ * (e2e/runtime/model_standin.py: no GPU and no weights here).
+ */
+class RealChatchatE2ETest extends E2ETest {
+  static final Duration START = Duration.ofMinutes(6);
+  static final ObjectMapper JSON = new ObjectMapper();
+  final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+  @Test
+  void aDocumentUploadedThroughTheApiIsRetrievedAndGroundsTheAnswer() throws Exception {
+    applyFile(Path.of("src/test/resources/real/faiss-mariadb.yaml"));
+    ChatchatCluster c =
+        awaitStatus("real", E2ETest::readyForGeneration, START, Duration.ofSeconds(2));
+    assertEquals("Ready", String.valueOf(c.getStatus().phase));
+    int api = cluster.servicePort(ns, "real-api", 7861);
+    assertTrue(api > 0, "the API Service is routed on 127.0.0.1");
+
+    String fact = "ZEPHYR-" + UUID.randomUUID().toString().substring(0, 8).toUpperCase();
+    JsonNode created =
+        post(
+            api,
+            "/knowledge_base/create_knowledge_base",
+            "{\"knowledge_base_name\":\"facts\",\"vector_store_type\":\"faiss\","
+                + "\"embed_model\":\"standin-embed\"}");
+    assertEquals(200, created.path("code").asInt(), created.toString());
+    JsonNode uploaded =
+        upload(
+            api,
+            "facts",
+            "zephyr.md",
+            "The secret launch code of project Zephyr is " + fact + ". It was chosen in March.\n");
+    assertEquals(200, uploaded.path("code").asInt(), uploaded.toString());
+    assertEquals(0, uploaded.path("data").path("failed_files").size(), uploaded.toString());
+
+    // No score_threshold in the request: Chatchat applies the rendered SCORE_THRESHOLD.
+    JsonNode docs =
+        post(
+            api,
+            "/knowledge_base/search_docs",
+            "{\"query\":\"What is the launch code of project Zephyr?\","
+                + "\"knowledge_base_name\":\"facts\",\"top_k\":3}");
+    assertTrue(docs.isArray(), docs.toString());
+    assertTrue(docs.toString().contains(fact), "search_docs returns the document: " + docs);
+
+    String question =
+        "{\"query\":\"What is the launch code of project Zephyr?\",\"mode\":\"local_kb\","
+            + "\"kb_name\":\"facts\",\"model\":\"standin-llm\",\"stream\":%s}";
+    // Non-streamed, the body is a JSON string holding the JSON answer (chatchat.md §5.4).
+    String answer = body(api, "/chat/kb_chat", String.format(question, "false"));
+    JsonNode parsed = JSON.readTree(JSON.readTree(answer).asText());
+    assertTrue(
+        parsed.path("choices").path(0).path("message").path("content").asText().contains(fact),
+        "the stand-in quotes the prompt, so Chatchat put the retrieved document into it: "
+            + parsed);
+    String streamed = body(api, "/chat/kb_chat", String.format(question, "true"));
+    assertTrue(streamed.startsWith("data: ") && streamed.contains(fact), streamed);
+
+    String apiPod = pods("api", "real").get(0).getMetadata().getName();
+    String log = Files.readString(cluster.podLog(ns, apiPod).resolve("chatchat.log"));
+    assertTrue(
+        log.contains("Uvicorn running on http://0.0.0.0:7861"), "Chatchat's own log: " + log);
+  }
+
+  private JsonNode post(int port, String path, String json) throws IOException {
+    return JSON.readTree(body(port, path, json));
+  }
+
+  private String body(int port, String path, String json) throws IOException {
+    return send(
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(json))
+            .build());
+  }
+
+  private JsonNode upload(int port, String kb, String file, String content) throws IOException {
+    String boundary = "----e2e" + UUID.randomUUID();
+    String multipart =
+        "--"
+            + boundary
+            + "\r\nContent-Disposition: form-data; name=\"knowledge_base_name\"\r\n\r\n"
+            + kb
+            + "\r\n--"
+            + boundary
+            + "\r\nContent-Disposition: form-data; name=\"files\";"
+            + " filename=\""
+            + file
+            + "\"\r\nContent-Type: text/markdown\r\n\r\n"
+            + content
+            + "\r\n--"
+            + boundary
+            + "--\r\n";
+    return JSON.readTree(
+        send(
+            HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + port + "/knowledge_base/upload_docs"))
+                .header("Content-Type", "multipart/form-data; boundary=" + boundary)
+                .POST(HttpRequest.BodyPublishers.ofString(multipart, StandardCharsets.UTF_8))
+                .build()));
+  }
+
+  private String send(HttpRequest request) throws IOException {
+    try {
+      HttpResponse<String> r =
+          http.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+      assertEquals(200, r.statusCode(), request.uri() + " -> " + r.body());
+      return r.body();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException(e);
+    }
+  }
+}
