@@ -80,6 +80,19 @@ class ValidationE2ETest extends E2ETest {
     assertTrue(
         rejected(c -> c.getMetadata().setName("a-very-long-cluster-name-that-exceeds-forty-chars"))
             .contains("at most 40 characters"));
+    assertTrue(
+        rejected(c -> c.getSpec().vectorStore.elasticsearch.scheme = VectorStoreSpec.Scheme.https)
+            .contains("Chatchat 0.3.1.3 always connects to http://host:port"));
+    assertTrue(
+        rejected(
+                c -> {
+                  c.getSpec().vectorStore.type = VectorStoreSpec.Type.Milvus;
+                  c.getSpec().vectorStore.elasticsearch = null;
+                  c.getSpec().vectorStore.managed =
+                      new io.chatchat.operator.api.v1alpha1.ManagedVectorStore();
+                  c.getSpec().knowledgeBase.scoreThreshold = 0.5;
+                })
+            .contains("compares it with the raw L2 distance"));
   }
 
   /** Updates an existing cluster and returns the API server's rejection message. */

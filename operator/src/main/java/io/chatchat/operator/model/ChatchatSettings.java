@@ -111,6 +111,19 @@ public final class ChatchatSettings {
     return m;
   }
 
+  /**
+   * SCORE_THRESHOLD: the user's value, or the store's "no filter". Chatchat 0.3.1.3 keeps PGVector
+   * and Elasticsearch results whose relevance (0-1) is at least the threshold and Milvus results
+   * whose raw L2 distance is at least it, so its default of 2 returns nothing there; FAISS keeps
+   * Chatchat's own default.
+   */
+  public static double scoreThreshold(ChatchatClusterSpec spec) {
+    if (spec.knowledgeBase.scoreThreshold != null) {
+      return spec.knowledgeBase.scoreThreshold;
+    }
+    return spec.vectorStore.type == VectorStoreSpec.Type.FAISS ? 2.0 : 0.0;
+  }
+
   /** Chatchat's DEFAULT_VS_TYPE for a vector store type. */
   public static String vsType(VectorStoreSpec.Type type) {
     switch (type) {
@@ -137,17 +150,17 @@ public final class ChatchatSettings {
     m.put("CHUNK_SIZE", spec.knowledgeBase.chunkSize);
     m.put("OVERLAP_SIZE", spec.knowledgeBase.chunkOverlap);
     m.put("VECTOR_SEARCH_TOP_K", spec.knowledgeBase.topK);
-    m.put("SCORE_THRESHOLD", spec.knowledgeBase.scoreThreshold);
+    m.put("SCORE_THRESHOLD", scoreThreshold(spec));
     Map<String, Object> kbs = new LinkedHashMap<>();
     Endpoints.VectorStore vs = Endpoints.vectorStore(cr);
     switch (vs.type()) {
       case Elasticsearch:
         {
           Map<String, Object> es = new LinkedHashMap<>();
-          es.put("scheme", vs.scheme());
+          // No scheme and no index_name: Chatchat 0.3.1.3 reads neither (it connects to
+          // http://host:port and names each index after its knowledge base).
           es.put("host", vs.host());
           es.put("port", String.valueOf(vs.port()));
-          es.put("index_name", "chatchat");
           es.put("user", "");
           es.put("password", "");
           kbs.put("es", es);

@@ -6,6 +6,7 @@ import io.chatchat.operator.api.v1alpha1.RolloutSpec;
 import io.chatchat.operator.api.v1alpha1.RolloutStatus;
 import io.chatchat.operator.metrics.PrometheusMetrics;
 import io.chatchat.operator.model.ApiComponent;
+import io.chatchat.operator.model.ChatchatSettings;
 import io.chatchat.operator.model.Endpoints;
 import io.chatchat.operator.model.Labels;
 import io.chatchat.operator.model.Names;
@@ -355,6 +356,7 @@ final class ApiCanary {
         retrieval,
         g.knowledgeBase,
         g.query,
+        ChatchatSettings.scoreThreshold(cr.getSpec()),
         g.chat && model != null,
         model,
         Duration.ofSeconds(g.timeoutSeconds),

@@ -38,6 +38,7 @@ public final class SmokeGates {
       boolean retrieval,
       String knowledgeBase,
       String query,
+      double scoreThreshold,
       boolean chat,
       String model,
       Duration timeout,
@@ -66,7 +67,13 @@ public final class SmokeGates {
           withRetries(
               "retrieval",
               config,
-              () -> retrieval(client, pod, config.knowledgeBase(), config.query())));
+              () ->
+                  retrieval(
+                      client,
+                      pod,
+                      config.knowledgeBase(),
+                      config.query(),
+                      config.scoreThreshold())));
     }
     if (config.chat() && passed(results)) {
       results.add(
@@ -125,13 +132,15 @@ public final class SmokeGates {
     }
   }
 
-  static String retrieval(OkHttpClient client, HttpUrl pod, String kb, String query)
+  /** search_docs with the cluster's own threshold: what users of the knowledge base get. */
+  static String retrieval(
+      OkHttpClient client, HttpUrl pod, String kb, String query, double scoreThreshold)
       throws IOException {
     ObjectNode q = JSON.createObjectNode();
     q.put("query", query);
     q.put("knowledge_base_name", kb);
     q.put("top_k", 3);
-    q.put("score_threshold", 2.0);
+    q.put("score_threshold", scoreThreshold);
     try (Response r = post(client, pod, "knowledge_base/search_docs", q)) {
       JsonNode body = body(r);
       if (!r.isSuccessful()) {

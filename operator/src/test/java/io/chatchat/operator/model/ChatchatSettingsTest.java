@@ -66,9 +66,25 @@ class ChatchatSettingsTest {
   }
 
   @Test
+  void theScoreThresholdDefaultsToEachStoresNoFilterValue() {
+    ChatchatCluster c = TestClusters.external();
+    for (VectorStoreSpec.Type type : VectorStoreSpec.Type.values()) {
+      c.getSpec().vectorStore.type = type;
+      // Chatchat 0.3.1.3 keeps relevance >= threshold (PGVector, Elasticsearch) or raw L2
+      // distance >= threshold (Milvus): its default of 2 returned nothing there on the real
+      // Chatchat. FAISS keeps Chatchat's default.
+      assertEquals(
+          type == VectorStoreSpec.Type.FAISS ? 2.0 : 0.0,
+          ChatchatSettings.scoreThreshold(c.getSpec()),
+          type.name());
+    }
+    c.getSpec().knowledgeBase.scoreThreshold = 0.4;
+    assertEquals(0.4, ChatchatSettings.scoreThreshold(c.getSpec()), "a value the user set wins");
+  }
+
+  @Test
   void elasticsearchSettings() {
     ChatchatCluster c = TestClusters.external();
-    c.getSpec().vectorStore.elasticsearch.scheme = VectorStoreSpec.Scheme.https;
     c.getSpec().vectorStore.elasticsearch.port = 9243;
     assertEquals(
         HEADER
@@ -79,13 +95,11 @@ class ChatchatSettingsTest {
             + "CHUNK_SIZE: 750\n"
             + "OVERLAP_SIZE: 150\n"
             + "VECTOR_SEARCH_TOP_K: 3\n"
-            + "SCORE_THRESHOLD: 2.0\n"
+            + "SCORE_THRESHOLD: 0.0\n"
             + "kbs_config:\n"
             + "  es:\n"
-            + "    scheme: https\n"
             + "    host: es.search.svc\n"
             + "    port: \"9243\"\n"
-            + "    index_name: chatchat\n"
             + "    user: \"\"\n"
             + "    password: \"\"\n",
         ChatchatSettings.files(c).get(ChatchatSettings.KB));

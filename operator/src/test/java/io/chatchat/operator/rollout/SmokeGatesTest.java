@@ -33,6 +33,7 @@ class SmokeGatesTest {
           true,
           "samples",
           "你好",
+          0.0,
           true,
           "qwen2.5-7b",
           Duration.ofSeconds(2),
@@ -131,7 +132,16 @@ class SmokeGatesTest {
     assertTrue(r.get(1).message().contains("returned no documents"), r.get(1).message());
     SmokeGates.Config chatOnly =
         new SmokeGates.Config(
-            false, false, null, "hi", true, "qwen2.5-7b", Duration.ofSeconds(2), 1, Duration.ZERO);
+            false,
+            false,
+            null,
+            "hi",
+            0.0,
+            true,
+            "qwen2.5-7b",
+            Duration.ofSeconds(2),
+            1,
+            Duration.ZERO);
     SmokeGates.Result chat = gates.run(pod, chatOnly).get(0);
     assertFalse(chat.passed());
     assertTrue(chat.message().contains("HTTP 500"), chat.message());
@@ -142,7 +152,7 @@ class SmokeGatesTest {
     HttpUrl pod = stub(Map.of("/knowledge_base/list_knowledge_bases", "sleep:1500"));
     SmokeGates.Config fast =
         new SmokeGates.Config(
-            true, false, null, null, false, null, Duration.ofMillis(300), 1, Duration.ZERO);
+            true, false, null, null, 0.0, false, null, Duration.ofMillis(300), 1, Duration.ZERO);
     SmokeGates.Result r = gates.run(pod, fast).get(0);
     assertFalse(r.passed());
     assertTrue(r.message().toLowerCase().contains("timeout"), r.message());

@@ -41,6 +41,14 @@ import java.util.List;
     message =
         "with knowledgeBase.writeMode SingleWriter the WebUI, which edits knowledge-base files"
             + " itself, runs one pod next to the writer: set webui.replicas: 1")
+@ValidationRule(
+    value =
+        "self.vectorStore.type != 'Milvus' || !has(self.knowledgeBase.scoreThreshold)"
+            + " || self.knowledgeBase.scoreThreshold == 0.0",
+    message =
+        "knowledgeBase.scoreThreshold with Milvus: Chatchat 0.3.1.3 compares it with the raw L2"
+            + " distance and keeps the chunks at least that far away, dropping the closest ones."
+            + " Leave it unset (0: the topK nearest chunks).")
 public class ChatchatClusterSpec {
 
   @JsonPropertyDescription(

@@ -64,11 +64,16 @@ public class KnowledgeBaseSpec {
   public int topK = 3;
 
   @JsonPropertyDescription(
-      "Relevance threshold from 0 to 2, lower is closer; 2 disables filtering (SCORE_THRESHOLD).")
-  @Default("2.0")
+      "Retrieval filter (SCORE_THRESHOLD); its meaning depends on the vector store, as Chatchat"
+          + " 0.3.1.3 implements it. PGVector and Elasticsearch: a relevance from 0 to 1, higher is"
+          + " closer, chunks below it are dropped; unset means 0 (no filter: the topK nearest)."
+          + " FAISS: unset means 2, Chatchat's own default (its BM25 half returns chunks whatever"
+          + " the value). Milvus: Chatchat compares the raw L2 distance against it and keeps the"
+          + " chunks at least that far, so only 0 (unset) is accepted. Chatchat's default of 2"
+          + " would make PGVector and Elasticsearch return nothing.")
   @Min(0)
   @Max(2)
-  public double scoreThreshold = 2.0;
+  public Double scoreThreshold;
 
   /** The knowledge-base PersistentVolumeClaim. */
   @JsonInclude(JsonInclude.Include.NON_NULL)

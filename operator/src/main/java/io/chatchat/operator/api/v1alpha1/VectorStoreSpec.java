@@ -76,6 +76,13 @@ public class VectorStoreSpec {
 
   /** An external Elasticsearch. */
   @JsonInclude(JsonInclude.Include.NON_NULL)
+  @ValidationRule(
+      value = "self.scheme != 'https'",
+      message =
+          "vectorStore.elasticsearch.scheme https: Chatchat 0.3.1.3 always connects to"
+              + " http://host:port (es_kb_service.py), so an HTTPS-only Elasticsearch cannot work."
+              + " Use an Elasticsearch endpoint that serves plain HTTP inside the cluster (behind a"
+              + " NetworkPolicy, as the managed one is), or a TLS-terminating proxy in front of it.")
   public static class Elasticsearch {
     @JsonPropertyDescription("Host name of Elasticsearch, e.g. elasticsearch.search.svc.")
     @Required
@@ -88,7 +95,8 @@ public class VectorStoreSpec {
     @Max(65535)
     public int port = 9200;
 
-    @JsonPropertyDescription("http or https.")
+    @JsonPropertyDescription(
+        "Only http: Chatchat 0.3.1.3 connects to http://host:port whatever is configured.")
     @Default("http")
     public Scheme scheme = Scheme.http;
 
