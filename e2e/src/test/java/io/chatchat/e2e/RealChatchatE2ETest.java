@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.chatchat.operator.api.v1alpha1.ChatchatCluster;
+import io.chatchat.operator.status.Conditions;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -36,8 +37,22 @@ class RealChatchatE2ETest extends E2ETest {
     ChatchatCluster c =
         awaitStatus("real", E2ETest::readyForGeneration, START, Duration.ofSeconds(2));
     assertEquals("Ready", String.valueOf(c.getStatus().phase));
+    ChatchatCluster built =
+        awaitStatus(
+            "real", x -> isTrue(x, Conditions.KNOWLEDGE_BASE_BUILT), START, Duration.ofSeconds(2));
+    assertTrue(
+        Conditions.find(built.getStatus().conditions, Conditions.KNOWLEDGE_BASE_BUILT)
+            .getMessage()
+            .contains("samples"));
     int api = cluster.servicePort(ns, "real-api", 7861);
     assertTrue(api > 0, "the API Service is routed on 127.0.0.1");
+
+    JsonNode samples =
+        post(
+            api,
+            "/knowledge_base/search_docs",
+            "{\"query\":\"大模型推理优化\",\"knowledge_base_name\":\"samples\",\"top_k\":3}");
+    assertTrue(samples.isArray() && samples.size() > 0, "the built samples answer: " + samples);
 
     String fact = "ZEPHYR-" + UUID.randomUUID().toString().substring(0, 8).toUpperCase();
     JsonNode created =
@@ -83,6 +98,11 @@ class RealChatchatE2ETest extends E2ETest {
     String log = Files.readString(cluster.podLog(ns, apiPod).resolve("chatchat.log"));
     assertTrue(
         log.contains("Uvicorn running on http://0.0.0.0:7861"), "Chatchat's own log: " + log);
+  }
+
+  private static boolean isTrue(ChatchatCluster c, String type) {
+    var condition = Conditions.find(c.getStatus().conditions, type);
+    return condition != null && "True".equals(condition.getStatus());
   }
 
   private JsonNode post(int port, String path, String json) throws IOException {

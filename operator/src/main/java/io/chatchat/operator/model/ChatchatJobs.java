@@ -58,22 +58,54 @@ public final class ChatchatJobs {
           + "open('/dev/termination-log','w').write(msg)\n"
           + "sys.exit(1 if missing else 0)\n";
 
+  /**
+   * The build Job's checks, run twice: {@code seed KB...} before `chatchat kb -r` copies the
+   * samples knowledge base out of the Chatchat package onto a fresh claim (only `chatchat init`
+   * does that, and the operator never runs it over mounted settings) and fails when a knowledge
+   * base has no files; {@code verify KB...} afterwards checks each knowledge base in the database
+   * and then in the vector store itself, through Chatchat's own search, so a build that failed
+   * against a store that is down fails even when rows of an earlier build remain.
+   */
   static final String VERIFY_BUILD_SCRIPT =
-      "import sys\n"
-          + "from sqlalchemy import create_engine, text\n"
+      "import shutil,sys\n"
+          + "from pathlib import Path\n"
           + "from chatchat.settings import Settings\n"
+          + "mode,kbs=sys.argv[1],sys.argv[2:]\n"
+          + "def done(msg,bad):\n"
+          + "  print('chatchat-operator kb-build: '+msg)\n"
+          + "  open('/dev/termination-log','w').write(msg)\n"
+          + "  sys.exit(1 if bad else 0)\n"
+          + "if mode=='seed':\n"
+          + "  root=Path(Settings.basic_settings.KB_ROOT_PATH)\n"
+          + "  pkg=Path(Settings.basic_settings.PACKAGE_ROOT)/'data'/'knowledge_base'/'samples'\n"
+          + "  for kb in kbs:\n"
+          + "    if kb=='samples' and not (root/kb/'content').is_dir() and pkg.is_dir():\n"
+          + "      shutil.copytree(pkg,root/kb,dirs_exist_ok=True)\n"
+          + "      print('chatchat-operator kb-build: copied the samples knowledge base from the"
+          + " Chatchat package')\n"
+          + "  missing=[str(root/kb/'content') for kb in kbs if not (root/kb/'content').is_dir()]\n"
+          + "  if missing: done('no files to build in '+', '.join(missing),True)\n"
+          + "  sys.exit(0)\n"
+          + "from sqlalchemy import create_engine, text\n"
+          + "from chatchat.server.knowledge_base.kb_service.base import KBServiceFactory\n"
           + "e=create_engine(Settings.basic_settings.SQLALCHEMY_DATABASE_URI)\n"
-          + "empty=[]\n"
+          + "bad=[]\n"
           + "with e.connect() as c:\n"
-          + "  for kb in sys.argv[1:]:\n"
+          + "  for kb in kbs:\n"
           + "    n=c.execute(text('SELECT COUNT(*) FROM knowledge_file WHERE kb_name=:k AND"
           + " docs_count>0'),{'k':kb}).scalar()\n"
-          + "    if not n: empty.append(kb)\n"
-          + "msg=('no vectorised documents in '+', '.join(empty)) if empty else 'knowledge bases"
-          + " verified'\n"
-          + "print('chatchat-operator kb-build: '+msg)\n"
-          + "open('/dev/termination-log','w').write(msg)\n"
-          + "sys.exit(1 if empty else 0)\n";
+          + "    if not n:\n"
+          + "      bad.append(kb+' (no vectorised files in the database)'); continue\n"
+          + "    try:\n"
+          + "      svc=KBServiceFactory.get_service_by_name(kb)\n"
+          + "      docs=svc.search_docs('chatchat-operator build check',top_k=1,"
+          + "score_threshold=2.0 if svc.vs_type()=='faiss' else 0.0)\n"
+          + "    except Exception as ex:\n"
+          + "      bad.append(kb+' (cannot search the vector store: '+type(ex).__name__+': '"
+          + "+str(ex)[:300]+')'); continue\n"
+          + "    if not docs: bad.append(kb+' (the vector store returned no documents)')\n"
+          + "done('knowledge bases not built: '+'; '.join(bad) if bad else 'knowledge bases verified"
+          + " in the database and the vector store',bad)\n";
 
   private ChatchatJobs() {}
 
@@ -160,16 +192,14 @@ public final class ChatchatJobs {
    */
   public static Job build(ChatchatCluster cr, String configHash) {
     List<String> targets = buildTargets(cr.getSpec());
-    StringBuilder kb = new StringBuilder("python -m chatchat.cli kb -r");
-    for (String t : targets) {
-      kb.append(" -n ").append(t);
-    }
+    // The knowledge-base names reach the script as its arguments ("$@"), never as script text.
     String script =
         ChatchatPodTemplate.prepareDirs(cr)
-            + " && "
-            + kb
-            + " && python -c \"$VERIFY\" "
-            + String.join(" ", targets);
+            + " && python -c \"$VERIFY\" seed \"$@\""
+            + " && for kb in \"$@\"; do python -m chatchat.cli kb -r -n \"$kb\" || exit 1; done"
+            + " && python -c \"$VERIFY\" verify \"$@\"";
+    List<String> command = new ArrayList<>(List.of("/bin/sh", "-c", script, "kb-build"));
+    command.addAll(targets);
     return job(
         cr,
         Names.buildJob(cr, buildHash(cr)),
@@ -178,12 +208,7 @@ public final class ChatchatJobs {
         1,
         7200,
         ChatchatPodTemplate.job(
-            cr,
-            Labels.COMPONENT_KB_BUILD,
-            configHash,
-            List.of("/bin/sh", "-c", script),
-            true,
-            VERIFY_BUILD_SCRIPT));
+            cr, Labels.COMPONENT_KB_BUILD, configHash, command, true, VERIFY_BUILD_SCRIPT));
   }
 
   /**

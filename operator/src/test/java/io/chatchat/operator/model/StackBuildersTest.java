@@ -260,17 +260,24 @@ class StackBuildersTest {
     assertEquals(List.of("pymysql", "pymilvus"), cmd.subList(3, 5));
     assertEquals(0, preflight.getSpec().getBackoffLimit());
     c.getSpec().knowledgeBase.build.enabled = true;
-    String build =
+    c.getSpec().knowledgeBase.build.knowledgeBases = List.of("samples", "faq");
+    List<String> build =
         ChatchatJobs.build(c, "cfg")
             .getSpec()
             .getTemplate()
             .getSpec()
             .getContainers()
             .get(0)
-            .getCommand()
-            .get(2);
+            .getCommand();
     assertTrue(
-        build.contains("python -m chatchat.cli kb -r -n samples && python -c \"$VERIFY\" samples"),
-        build);
+        build
+            .get(2)
+            .contains(
+                "python -c \"$VERIFY\" seed \"$@\" && for kb in \"$@\"; do python"
+                    + " -m chatchat.cli kb -r -n \"$kb\" || exit 1; done && python -c \"$VERIFY\" verify"
+                    + " \"$@\""),
+        build.get(2));
+    assertEquals(List.of("kb-build", "samples", "faq"), build.subList(3, 6), "names as arguments");
+    assertFalse(build.get(2).contains("faq"), "no knowledge-base name inside the script");
   }
 }
