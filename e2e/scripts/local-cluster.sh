@@ -31,7 +31,10 @@ kubeconfig="$KWOK_WORKDIR/clusters/$NAME/kubeconfig.yaml"
 # made from another configuration is made anew.
 configs=("$here/kwok-cluster.yaml" "$here/kwok-stages.yaml")
 config_stamp_file="$KWOK_WORKDIR/clusters/$NAME/chatchat-config.sha256"
-config_stamp=$(cat "${configs[@]}" | sha256sum | cut -c1-16)
+# kwok's Logs and PortForward objects, which the pod runner creates for the pods it runs, give
+# `kubectl logs` and `kubectl port-forward` for them (kwok serves the kubelet API on 127.0.0.1).
+kwok_crds=Logs,PortForward
+config_stamp=$( (cat "${configs[@]}"; echo "crds=$kwok_crds") | sha256sum | cut -c1-16)
 kc() { kubectl --kubeconfig "$kubeconfig" "$@"; }
 
 running() {
@@ -91,6 +94,7 @@ case "${1:-up}" in
         --kwok-controller-binary "$bin/kwok" \
         --etcd-binary "$bin/etcd" \
         --kubeconfig "$KWOK_WORKDIR/clusters/$NAME/kubeconfig.user.yaml" \
+        --enable-crds "$kwok_crds" \
         --wait 120s -c "${configs[0]}" -c "${configs[1]}" >&2
       echo "$config_stamp" > "$config_stamp_file"
     fi

@@ -148,16 +148,6 @@ public final class LocalCluster {
     }
   }
 
-  /** Log file of a process-backed pod's container. */
-  public Path podLog(String namespace, String pod) throws IOException {
-    try (var dirs = Files.list(runnerState.resolve("pods"))) {
-      return dirs.filter(d -> d.getFileName().toString().startsWith(namespace + "_" + pod + "_"))
-          .map(d -> d.resolve("logs"))
-          .findFirst()
-          .orElseThrow(() -> new IOException("no process pod " + namespace + "/" + pod));
-    }
-  }
-
   /** (Re)starts the in-process operator, as a fresh process would. */
   public synchronized void startOperator() {
     try {
@@ -191,12 +181,17 @@ public final class LocalCluster {
 
   /** Runs the cluster's kubectl against it and returns its standard output. */
   public String kubectl(String... args) {
+    return run(kubectlCommand(args), Map.of(), false);
+  }
+
+  /** The command line of the cluster's kubectl with these arguments. */
+  public List<String> kubectlCommand(String... args) {
     List<String> cmd = new ArrayList<>();
     cmd.add(kubectl.toString());
     cmd.add("--kubeconfig");
     cmd.add(kubeconfig.toString());
     cmd.addAll(List.of(args));
-    return run(cmd, Map.of(), false);
+    return cmd;
   }
 
   private void shutdown() {

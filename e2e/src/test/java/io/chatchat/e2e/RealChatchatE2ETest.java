@@ -13,7 +13,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.UUID;
@@ -95,9 +94,36 @@ class RealChatchatE2ETest extends E2ETest {
     assertTrue(streamed.startsWith("data: ") && streamed.contains(fact), streamed);
 
     String apiPod = pods("api", "real").get(0).getMetadata().getName();
-    String log = Files.readString(cluster.podLog(ns, apiPod).resolve("chatchat.log"));
+    String log = cluster.kubectl("-n", ns, "logs", apiPod);
     assertTrue(
         log.contains("Uvicorn running on http://0.0.0.0:7861"), "Chatchat's own log: " + log);
+    assertPortForwardReaches(apiPod);
+  }
+
+  /** `kubectl port-forward` to the API pod answers list_knowledge_bases on 127.0.0.1. */
+  private void assertPortForwardReaches(String pod) throws Exception {
+    Process pf =
+        new ProcessBuilder(cluster.kubectlCommand("-n", ns, "port-forward", "pod/" + pod, ":7861"))
+            .redirectErrorStream(true)
+            .start();
+    try {
+      var out =
+          new java.io.BufferedReader(
+              new java.io.InputStreamReader(pf.getInputStream(), StandardCharsets.UTF_8));
+      String line = out.readLine();
+      assertTrue(line != null && line.startsWith("Forwarding from 127.0.0.1:"), "got: " + line);
+      int port = Integer.parseInt(line.replaceAll(".*127\\.0\\.0\\.1:(\\d+).*", "$1"));
+      String kbs =
+          send(
+              HttpRequest.newBuilder(
+                      URI.create(
+                          "http://127.0.0.1:" + port + "/knowledge_base/list_knowledge_bases"))
+                  .GET()
+                  .build());
+      assertTrue(kbs.contains("facts"), kbs);
+    } finally {
+      pf.destroyForcibly();
+    }
   }
 
   private static boolean isTrue(ChatchatCluster c, String type) {

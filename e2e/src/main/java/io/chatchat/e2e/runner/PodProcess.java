@@ -5,7 +5,6 @@ import io.fabric8.kubernetes.api.model.ContainerPort;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Probe;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -42,6 +41,7 @@ final class PodProcess implements Runnable {
   private Map<String, String> env = Map.of();
   private int restarts;
   private Map<String, Object> lastState;
+  private final CriLog criLog;
 
   PodProcess(PodRunner runner, Pod pod, Path dir, String podIp, Consumer<Map<String, Object>> w) {
     this.runner = runner;
@@ -51,6 +51,12 @@ final class PodProcess implements Runnable {
     this.net = runner.sockets.resolve("p").resolve(pod.getMetadata().getUid().substring(0, 8));
     this.podIp = podIp;
     this.statusWriter = w;
+    this.criLog = new CriLog(logFile());
+  }
+
+  /** The container's log, in the CRI format (kwok serves it for `kubectl logs`). */
+  Path logFile() {
+    return dir.resolve("logs").resolve(container.getName() + ".log");
   }
 
   Pod pod() {
@@ -161,7 +167,7 @@ final class PodProcess implements Runnable {
     Files.createDirectories(net);
     Files.writeString(dir.resolve("termination-log"), "");
     runner.writeNetwork(this);
-    Path log = dir.resolve("logs").resolve(container.getName() + ".log");
+    Path log = logFile();
     Files.createDirectories(log.getParent());
     List<String> bwrap =
         PodSandbox.bwrap(
@@ -176,11 +182,8 @@ final class PodProcess implements Runnable {
             runner.podInit,
             runner.python,
             command);
-    process =
-        new ProcessBuilder(bwrap)
-            .redirectErrorStream(true)
-            .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
-            .start();
+    process = new ProcessBuilder(bwrap).redirectErrorStream(true).start();
+    criLog.pump(process.getInputStream());
     initPid = awaitChild(process);
     Instant started = Instant.now();
     ready = false;
@@ -201,7 +204,8 @@ final class PodProcess implements Runnable {
           startedOk = true;
           report(running(started, true, false), "Running");
         } else if (now - t0 > startupBudget) {
-          log(log, "startup probe failed for " + startupBudget / 1000 + " s: restarting");
+          criLog.write(
+              "[pod-runner] startup probe failed for " + startupBudget / 1000 + " s: restarting");
           kill();
           break;
         }
@@ -224,7 +228,8 @@ final class PodProcess implements Runnable {
       if (lp != null && now >= nextLiveness && now - t0 >= delay(lp)) {
         livenessFailures = Probes.run(lp, container, net, initPid, env) ? 0 : livenessFailures + 1;
         if (livenessFailures >= threshold(lp)) {
-          log(log, "liveness probe failed " + livenessFailures + " times: restarting");
+          criLog.write(
+              "[pod-runner] liveness probe failed " + livenessFailures + " times: restarting");
           kill();
           break;
         }
@@ -290,7 +295,9 @@ final class PodProcess implements Runnable {
         // the hook failed: go on to SIGTERM as the kubelet does
       }
     }
-    ProcessHandle.of(initPid).ifPresent(ProcessHandle::destroy);
+    // Never pid 0 (kill(0) would signal the runner's whole process group): before the sandbox's
+    // first process is known, bwrap itself gets the SIGTERM.
+    ProcessHandle.of(initPid > 1 ? initPid : p.pid()).ifPresent(ProcessHandle::destroy);
     try {
       long left = Math.max(1, deadline - System.currentTimeMillis());
       if (!p.waitFor(left, TimeUnit.MILLISECONDS)) {
@@ -306,19 +313,6 @@ final class PodProcess implements Runnable {
     if (p != null) {
       p.descendants().forEach(ProcessHandle::destroyForcibly);
       p.destroyForcibly();
-    }
-  }
-
-  private static void log(Path log, String line) {
-    try {
-      Files.writeString(
-          log,
-          "[pod-runner] " + line + "\n",
-          StandardCharsets.UTF_8,
-          java.nio.file.StandardOpenOption.APPEND,
-          java.nio.file.StandardOpenOption.CREATE);
-    } catch (IOException ignored) {
-      // logging is best effort
     }
   }
 
@@ -363,8 +357,7 @@ final class PodProcess implements Runnable {
       if (m.isEmpty()
           && code != 0
           && "FallbackToLogsOnError".equals(container.getTerminationMessagePolicy())) {
-        List<String> lines =
-            Files.readAllLines(dir.resolve("logs").resolve(container.getName() + ".log"));
+        List<String> lines = List.of(CriLog.text(logFile()).split("\n"));
         m = String.join("\n", lines.subList(Math.max(0, lines.size() - 80), lines.size()));
         if (m.length() > 2048) {
           m = m.substring(m.length() - 2048);

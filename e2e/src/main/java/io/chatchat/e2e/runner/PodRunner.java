@@ -48,7 +48,16 @@ public final class PodRunner implements AutoCloseable {
 
   final KubernetesClient client;
   final String nodeName;
+
+  /** The pods' hostIP: a documentation address, never dialled. */
   final String nodeIp = "203.0.113.250";
+
+  /**
+   * The node's own address: kwok serves the kubelet API of every node on 127.0.0.1, and the API
+   * server dials this address for `kubectl logs` and `kubectl port-forward`.
+   */
+  static final String KUBELET_ADDRESS = "127.0.0.1";
+
   final Runtimes runtimes;
   final Path state;
   final Path claimsDir;
@@ -331,6 +340,59 @@ public final class PodRunner implements AutoCloseable {
       }
     }
     writeAddresses();
+    publishDebugging(proc, ports);
+  }
+
+  /**
+   * kwok's Logs and PortForward objects for the pod (named like it, owned by it): `kubectl logs`
+   * reads the process's log file, `kubectl port-forward` reaches its ports on 127.0.0.1.
+   */
+  private void publishDebugging(PodProcess proc, Map<Integer, ServerSocket> ports) {
+    Pod pod = proc.pod();
+    List<Map<String, Object>> forwards = new ArrayList<>();
+    ports.forEach(
+        (port, server) ->
+            forwards.add(
+                Map.of(
+                    "ports",
+                    List.of(port),
+                    "target",
+                    Map.of("address", "127.0.0.1", "port", server.getLocalPort()))));
+    Map<String, Object> owner =
+        Map.of(
+            "apiVersion",
+            "v1",
+            "kind",
+            "Pod",
+            "name",
+            pod.getMetadata().getName(),
+            "uid",
+            pod.getMetadata().getUid());
+    for (Map<String, Object> spec :
+        List.of(
+            Map.<String, Object>of(
+                "kind", "Logs", "logs", List.of(Map.of("logsFile", proc.logFile().toString()))),
+            Map.<String, Object>of("kind", "PortForward", "forwards", forwards))) {
+      Map<String, Object> body = new LinkedHashMap<>(spec);
+      String kind = (String) body.remove("kind");
+      var resource = new io.fabric8.kubernetes.api.model.GenericKubernetesResource();
+      resource.setApiVersion("kwok.x-k8s.io/v1alpha1");
+      resource.setKind(kind);
+      resource.setMetadata(
+          new io.fabric8.kubernetes.api.model.ObjectMetaBuilder()
+              .withName(pod.getMetadata().getName())
+              .withNamespace(pod.getMetadata().getNamespace())
+              .withOwnerReferences(
+                  JSON.convertValue(owner, io.fabric8.kubernetes.api.model.OwnerReference.class))
+              .build());
+      resource.setAdditionalProperty("spec", body);
+      try {
+        client.resource(resource).fieldManager("pod-runner").forceConflicts().serverSideApply();
+      } catch (KubernetesClientException e) {
+        System.err.println(
+            "[pod-runner] " + kind + " of " + pod.getMetadata().getName() + ": " + e.getMessage());
+      }
+    }
   }
 
   private void networkChanged() {
@@ -452,7 +514,7 @@ public final class PodRunner implements AutoCloseable {
               "conditions",
               conditions,
               "addresses",
-              List.of(Map.of("type", "InternalIP", "address", nodeIp)),
+              List.of(Map.of("type", "InternalIP", "address", KUBELET_ADDRESS)),
               "nodeInfo",
               Map.of(
                   "kubeletVersion",
