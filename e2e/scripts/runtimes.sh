@@ -4,8 +4,8 @@
 #                 pinned by e2e/runtime/requirements.txt
 #   no-drivers    the same venv without pymysql, psycopg2, pgvector and pymilvus: the runtime of the
 #                 test image registry.invalid/chatchat-broken:drivers, which really lacks them
-# and checks the servers that managed store pods run (Debian's MariaDB and PostgreSQL, bubblewrap
-# for the sandbox), installing the Debian packages when they are missing. Cached outside the
+# and checks the servers that managed store pods run (Debian's MariaDB and PostgreSQL with pgvector,
+# bubblewrap for the sandbox), installing the Debian packages when they are missing. Cached outside the
 # repository; rebuilt only when requirements.txt or this script changes.
 #
 # Prints two lines last: the chatchat venv, then the no-drivers venv.
@@ -29,6 +29,31 @@ if [ ${#debs[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then log "run as root or install them yourself"; exit 1; fi
   apt-get update -qq >&2
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${debs[@]}" >&2
+fi
+
+# pgvector for PostgreSQL 15: Debian 12 has no package of it, so it is built from Debian trixie's
+# source package (pgvector 0.8.0), fetched through this machine's own Debian mirror with a private
+# apt configuration (the system's sources are left alone).
+build_pgvector() {
+  local dir="$CACHE/pgvector" mirror opts
+  [ -f /usr/share/postgresql/15/extension/vector.control ] && return 0
+  log "building pgvector for PostgreSQL 15 from Debian trixie's source package"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-server-dev-15 dpkg-dev make gcc >&2
+  mirror=$(apt-get indextargets --format '$(REPO_URI)' | grep -m1 '/debian/$')
+  [ -n "$mirror" ] || { log "no Debian mirror found in apt's configuration"; return 1; }
+  rm -rf "$dir" && mkdir -p "$dir/lists/partial" "$dir/cache/archives/partial" "$dir/src"
+  echo "deb-src $mirror trixie main" > "$dir/sources.list"
+  opts=(-o "Dir::Etc::sourcelist=$dir/sources.list" -o Dir::Etc::sourceparts=/dev/null
+    -o "Dir::State::Lists=$dir/lists" -o "Dir::Cache=$dir/cache")
+  apt-get "${opts[@]}" update -qq >&2
+  (cd "$dir/src" && apt-get "${opts[@]}" source -qq pgvector >&2)
+  make -C "$dir"/src/pgvector-*/ PG_CONFIG=/usr/lib/postgresql/15/bin/pg_config >&2
+  make -C "$dir"/src/pgvector-*/ PG_CONFIG=/usr/lib/postgresql/15/bin/pg_config install >&2
+}
+if [ "$(id -u)" = 0 ]; then
+  build_pgvector
+elif [ ! -f /usr/share/postgresql/15/extension/vector.control ]; then
+  log "pgvector for PostgreSQL 15 is missing and only root can build it: pgvector pods will fail"
 fi
 
 python=${CHATCHAT_RUNTIME_PYTHON:-$(command -v python3.11 || true)}

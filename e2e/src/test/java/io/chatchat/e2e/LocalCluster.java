@@ -135,13 +135,22 @@ public final class LocalCluster {
             : stubs.baseUrl(pod, port);
   }
 
+  /** Where a port of a process-backed pod is reachable on 127.0.0.1, or -1. */
+  public int podPort(String namespace, String pod, int port) {
+    return address("pods", namespace + "/" + pod, port);
+  }
+
   /** Where a Service port of a process-backed pod is reachable on 127.0.0.1, or -1. */
   public int servicePort(String namespace, String service, int port) {
+    return address("services", namespace + "/" + service, port);
+  }
+
+  private int address(String kind, String key, int port) {
     try {
       var json =
           new com.fasterxml.jackson.databind.ObjectMapper()
               .readTree(Files.readString(runnerState.resolve("addresses.json")));
-      var p = json.path("services").path(namespace + "/" + service).path(String.valueOf(port));
+      var p = json.path(kind).path(key).path(String.valueOf(port));
       return p.canConvertToInt() ? p.asInt() : -1;
     } catch (IOException e) {
       return -1;

@@ -91,13 +91,59 @@ class RealChatchatE2ETest extends E2ETest {
         "the stand-in quotes the prompt, so Chatchat put the retrieved document into it: "
             + parsed);
     String streamed = body(api, "/chat/kb_chat", String.format(question, "true"));
-    assertTrue(streamed.startsWith("data: ") && streamed.contains(fact), streamed);
+    assertTrue(streamed.startsWith("data: "), streamed);
+    assertTrue(streamedAnswer(streamed).contains(fact), streamed);
 
     String apiPod = pods("api", "real").get(0).getMetadata().getName();
     String log = cluster.kubectl("-n", ns, "logs", apiPod);
     assertTrue(
         log.contains("Uvicorn running on http://0.0.0.0:7861"), "Chatchat's own log: " + log);
     assertPortForwardReaches(apiPod);
+  }
+
+  @Test
+  void twoApiReplicasShareOnePgvectorStoreAndPostgresqlMetadata() throws Exception {
+    applyFile(Path.of("src/test/resources/real/pgvector-postgres.yaml"));
+    awaitStatus("shared", E2ETest::readyForGeneration, START, Duration.ofSeconds(2));
+    var apiPods = pods("api", "shared");
+    assertEquals(2, apiPods.size());
+    int a = cluster.podPort(ns, apiPods.get(0).getMetadata().getName(), 7861);
+    int b = cluster.podPort(ns, apiPods.get(1).getMetadata().getName(), 7861);
+    assertTrue(a > 0 && b > 0 && a != b, a + " " + b);
+
+    String fact = "ORION-" + UUID.randomUUID().toString().substring(0, 8).toUpperCase();
+    JsonNode created =
+        post(
+            a,
+            "/knowledge_base/create_knowledge_base",
+            "{\"knowledge_base_name\":\"shared_facts\",\"vector_store_type\":\"pg\","
+                + "\"embed_model\":\"standin-embed\"}");
+    assertEquals(200, created.path("code").asInt(), created.toString());
+    JsonNode uploaded =
+        upload(
+            a,
+            "shared_facts",
+            "orion.md",
+            "The mission patch of project Orion shows " + fact + " above a red comet.\n");
+    assertEquals(200, uploaded.path("code").asInt(), uploaded.toString());
+    assertEquals(0, uploaded.path("data").path("failed_files").size(), uploaded.toString());
+
+    // Through the other replica, with the rendered SCORE_THRESHOLD (0 for pgvector).
+    JsonNode docs =
+        post(
+            b,
+            "/knowledge_base/search_docs",
+            "{\"query\":\"What does the mission patch of project Orion show?\","
+                + "\"knowledge_base_name\":\"shared_facts\",\"top_k\":3}");
+    assertTrue(docs.toString().contains(fact), "the other replica finds it: " + docs);
+    String answer =
+        body(
+            b,
+            "/chat/kb_chat",
+            "{\"query\":\"What does the mission patch of project Orion show?\","
+                + "\"mode\":\"local_kb\",\"kb_name\":\"shared_facts\","
+                + "\"model\":\"standin-llm\",\"stream\":false}");
+    assertTrue(answer.contains(fact), "kb_chat on the other replica is grounded: " + answer);
   }
 
   /** `kubectl port-forward` to the API pod answers list_knowledge_bases on 127.0.0.1. */
@@ -124,6 +170,18 @@ class RealChatchatE2ETest extends E2ETest {
     } finally {
       pf.destroyForcibly();
     }
+  }
+
+  /** The answer of a streamed kb_chat: its SSE events' content deltas, concatenated. */
+  private static String streamedAnswer(String sse) throws IOException {
+    StringBuilder answer = new StringBuilder();
+    for (String line : sse.split("\n")) {
+      if (line.startsWith("data: ") && !line.equals("data: [DONE]")) {
+        JsonNode event = JSON.readTree(line.substring("data: ".length()));
+        answer.append(event.path("choices").path(0).path("delta").path("content").asText(""));
+      }
+    }
+    return answer.toString();
   }
 
   private static boolean isTrue(ChatchatCluster c, String type) {
