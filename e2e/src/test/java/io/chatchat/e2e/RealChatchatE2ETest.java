@@ -99,6 +99,48 @@ class RealChatchatE2ETest extends E2ETest {
     assertTrue(
         log.contains("Uvicorn running on http://0.0.0.0:7861"), "Chatchat's own log: " + log);
     assertPortForwardReaches(apiPod);
+    assertReadinessFollowsTheDatabase(apiPod, "real-db-0");
+  }
+
+  /**
+   * The API pod's own readiness probe (list_knowledge_bases) turns it NotReady while its database
+   * is frozen (SIGSTOP: its clients hang, as with a partitioned server) and Ready again when it
+   * thaws, without a restart.
+   */
+  private void assertReadinessFollowsTheDatabase(String apiPod, String dbPod) throws Exception {
+    int restarts = apiRestarts(apiPod);
+    assertTrue(cluster.runner.signal(ns, dbPod, "STOP"));
+    try {
+      org.awaitility.Awaitility.await()
+          .atMost(Duration.ofSeconds(120))
+          .pollInterval(Duration.ofSeconds(1))
+          .until(() -> !podReady(apiPod));
+    } finally {
+      cluster.runner.signal(ns, dbPod, "CONT");
+    }
+    org.awaitility.Awaitility.await()
+        .atMost(Duration.ofSeconds(180))
+        .pollInterval(Duration.ofSeconds(1))
+        .until(() -> podReady(apiPod));
+    assertEquals(restarts, apiRestarts(apiPod), "the API container was not restarted");
+  }
+
+  private boolean podReady(String pod) {
+    var p = client.pods().inNamespace(ns).withName(pod).get();
+    return p.getStatus().getConditions().stream()
+        .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
+  }
+
+  private int apiRestarts(String pod) {
+    return client
+        .pods()
+        .inNamespace(ns)
+        .withName(pod)
+        .get()
+        .getStatus()
+        .getContainerStatuses()
+        .get(0)
+        .getRestartCount();
   }
 
   @Test

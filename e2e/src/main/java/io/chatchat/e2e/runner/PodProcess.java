@@ -279,6 +279,24 @@ final class PodProcess implements Runnable {
     return p.pid();
   }
 
+  /**
+   * Sends a signal (STOP, CONT, ...) to every process of the pod, for fault tests: a stopped
+   * database hangs its clients as a frozen or partitioned server does.
+   */
+  void signalAll(String signal) throws IOException {
+    Process p = process;
+    if (p == null) {
+      return;
+    }
+    List<String> cmd = new ArrayList<>(List.of("kill", "-" + signal));
+    p.descendants().forEach(h -> cmd.add(String.valueOf(h.pid())));
+    try {
+      new ProcessBuilder(cmd).inheritIO().start().waitFor();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
   /** Ends the container: preStop hook, SIGTERM, and SIGKILL after the grace period. */
   void stop(long graceSeconds) {
     stopping = true;

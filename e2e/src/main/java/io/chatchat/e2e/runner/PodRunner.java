@@ -178,6 +178,18 @@ public final class PodRunner implements AutoCloseable {
     writeAddresses();
   }
 
+  /** Signals every process of a pod this runner runs (fault tests); false when it runs none. */
+  public boolean signal(String namespace, String pod, String signal) throws IOException {
+    for (PodProcess p : pods.values()) {
+      if (p.pod().getMetadata().getNamespace().equals(namespace)
+          && p.pod().getMetadata().getName().equals(pod)) {
+        p.signalAll(signal);
+        return true;
+      }
+    }
+    return false;
+  }
+
   Collection<PodProcess> pods() {
     return pods.values();
   }

@@ -151,6 +151,31 @@ final class PodSandbox {
     }
   }
 
+  /**
+   * A bind mount, after creating its missing parent directories with mode 0755 as a container image
+   * has them (bwrap would create them 0700, which a server that drops root, as PostgreSQL does,
+   * cannot traverse). Parents under the host's read-only /usr and /etc already exist.
+   */
+  private static void bind(List<String> cmd, String how, Path source, String target) {
+    List<String> parents = new ArrayList<>();
+    for (Path p = Path.of(target).getParent();
+        p != null && p.getNameCount() > 0;
+        p = p.getParent()) {
+      parents.add(0, p.toString());
+    }
+    for (String dir : parents) {
+      if (!dir.equals("/usr")
+          && !dir.startsWith("/usr/")
+          && !dir.equals("/etc")
+          && !dir.startsWith("/etc/")
+          && !dir.equals("/dev")
+          && !dir.equals("/proc")) {
+        cmd.addAll(List.of("--perms", "0755", "--dir", dir));
+      }
+    }
+    cmd.addAll(List.of(how, source.toString(), target));
+  }
+
   /** The bwrap command line that runs {@code command} as the pod's container. */
   static List<String> bwrap(
       Pod pod,
@@ -205,13 +230,13 @@ final class PodSandbox {
             "/run",
             "--tmpfs",
             "/var/tmp"));
-    cmd.addAll(
-        List.of("--bind", netDir.toString(), POD_NET, "--ro-bind", svcDir.toString(), CLUSTER_SVC));
+    bind(cmd, "--bind", netDir, POD_NET);
+    bind(cmd, "--ro-bind", svcDir, CLUSTER_SVC);
     String termPath =
         c.getTerminationMessagePath() == null
             ? "/dev/termination-log"
             : c.getTerminationMessagePath();
-    cmd.addAll(List.of("--bind", podDir.resolve("termination-log").toString(), termPath));
+    bind(cmd, "--bind", podDir.resolve("termination-log"), termPath);
     for (VolumeMount m :
         c.getVolumeMounts() == null ? List.<VolumeMount>of() : c.getVolumeMounts()) {
       Path src = volumes.get(m.getName());
@@ -219,11 +244,11 @@ final class PodSandbox {
         src = src.resolve(m.getSubPath());
       }
       boolean ro = Boolean.TRUE.equals(m.getReadOnly());
-      cmd.addAll(List.of(ro ? "--ro-bind" : "--bind", src.toString(), m.getMountPath()));
+      bind(cmd, ro ? "--ro-bind" : "--bind", src, m.getMountPath());
     }
     // After the volumes: an emptyDir on /tmp must not hide a runtime kept under /tmp.
     for (Path p : runtime.binds()) {
-      cmd.addAll(List.of("--ro-bind", p.toString(), p.toString()));
+      bind(cmd, "--ro-bind", p, p.toString());
     }
     if (c.getSecurityContext() != null
         && Boolean.TRUE.equals(c.getSecurityContext().getReadOnlyRootFilesystem())) {
