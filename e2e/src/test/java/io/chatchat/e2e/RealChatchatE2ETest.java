@@ -109,6 +109,7 @@ class RealChatchatE2ETest extends E2ETest {
    */
   private void assertReadinessFollowsTheDatabase(String apiPod, String dbPod) throws Exception {
     int restarts = apiRestarts(apiPod);
+    long t0 = System.nanoTime();
     assertTrue(cluster.runner.signal(ns, dbPod, "STOP"));
     try {
       org.awaitility.Awaitility.await()
@@ -118,11 +119,16 @@ class RealChatchatE2ETest extends E2ETest {
     } finally {
       cluster.runner.signal(ns, dbPod, "CONT");
     }
+    long notReady = (System.nanoTime() - t0) / 1_000_000_000;
     org.awaitility.Awaitility.await()
         .atMost(Duration.ofSeconds(180))
         .pollInterval(Duration.ofSeconds(1))
         .until(() -> podReady(apiPod));
     assertEquals(restarts, apiRestarts(apiPod), "the API container was not restarted");
+    System.out.printf(
+        "database frozen: API pod NotReady after %d s, Ready again %d s after the thaw, restarts"
+            + " %d%n",
+        notReady, (System.nanoTime() - t0) / 1_000_000_000 - notReady, apiRestarts(apiPod));
   }
 
   private boolean podReady(String pod) {
