@@ -54,21 +54,12 @@ class RealChatchatE2ETest extends E2ETest {
     assertTrue(samples.isArray() && samples.size() > 0, "the built samples answer: " + samples);
 
     String fact = "ZEPHYR-" + UUID.randomUUID().toString().substring(0, 8).toUpperCase();
-    JsonNode created =
-        post(
-            api,
-            "/knowledge_base/create_knowledge_base",
-            "{\"knowledge_base_name\":\"facts\",\"vector_store_type\":\"faiss\","
-                + "\"embed_model\":\"standin-embed\"}");
-    assertEquals(200, created.path("code").asInt(), created.toString());
-    JsonNode uploaded =
-        upload(
-            api,
-            "facts",
-            "zephyr.md",
-            "The secret launch code of project Zephyr is " + fact + ". It was chosen in March.\n");
-    assertEquals(200, uploaded.path("code").asInt(), uploaded.toString());
-    assertEquals(0, uploaded.path("data").path("failed_files").size(), uploaded.toString());
+    createAndUpload(
+        api,
+        "facts",
+        "faiss",
+        "zephyr.md",
+        "The secret launch code of project Zephyr is " + fact + ". It was chosen in March.\n");
 
     // No score_threshold in the request: Chatchat applies the rendered SCORE_THRESHOLD.
     JsonNode docs =
@@ -160,21 +151,12 @@ class RealChatchatE2ETest extends E2ETest {
     assertTrue(a > 0 && b > 0 && a != b, a + " " + b);
 
     String fact = "ORION-" + UUID.randomUUID().toString().substring(0, 8).toUpperCase();
-    JsonNode created =
-        post(
-            a,
-            "/knowledge_base/create_knowledge_base",
-            "{\"knowledge_base_name\":\"shared_facts\",\"vector_store_type\":\"pg\","
-                + "\"embed_model\":\"standin-embed\"}");
-    assertEquals(200, created.path("code").asInt(), created.toString());
-    JsonNode uploaded =
-        upload(
-            a,
-            "shared_facts",
-            "orion.md",
-            "The mission patch of project Orion shows " + fact + " above a red comet.\n");
-    assertEquals(200, uploaded.path("code").asInt(), uploaded.toString());
-    assertEquals(0, uploaded.path("data").path("failed_files").size(), uploaded.toString());
+    createAndUpload(
+        a,
+        "shared_facts",
+        "pg",
+        "orion.md",
+        "The mission patch of project Orion shows " + fact + " above a red comet.\n");
 
     // Through the other replica, with the rendered SCORE_THRESHOLD (0 for pgvector).
     JsonNode docs =
@@ -235,6 +217,24 @@ class RealChatchatE2ETest extends E2ETest {
   private static boolean isTrue(ChatchatCluster c, String type) {
     var condition = Conditions.find(c.getStatus().conditions, type);
     return condition != null && "True".equals(condition.getStatus());
+  }
+
+  /** Creates a knowledge base on one API pod or Service and uploads one Markdown file to it. */
+  private void createAndUpload(int port, String kb, String vsType, String file, String content)
+      throws IOException {
+    JsonNode created =
+        post(
+            port,
+            "/knowledge_base/create_knowledge_base",
+            "{\"knowledge_base_name\":\""
+                + kb
+                + "\",\"vector_store_type\":\""
+                + vsType
+                + "\",\"embed_model\":\"standin-embed\"}");
+    assertEquals(200, created.path("code").asInt(), created.toString());
+    JsonNode uploaded = upload(port, kb, file, content);
+    assertEquals(200, uploaded.path("code").asInt(), uploaded.toString());
+    assertEquals(0, uploaded.path("data").path("failed_files").size(), uploaded.toString());
   }
 
   private JsonNode post(int port, String path, String json) throws IOException {
