@@ -93,6 +93,54 @@ class RealChatchatE2ETest extends E2ETest {
     assertReadinessFollowsTheDatabase(apiPod, "real-db-0");
   }
 
+  @Test
+  void anUpgradeGatedBySmokeQueriesAgainstTheRealChatchatCompletes() throws Exception {
+    applyFile(Path.of("src/test/resources/real/faiss-mariadb.yaml"));
+    awaitStatus(
+        "real",
+        x -> readyForGeneration(x) && isTrue(x, Conditions.KNOWLEDGE_BASE_BUILT),
+        START,
+        Duration.ofSeconds(2));
+    String next = "chatimage/chatchat:0.3.1.3-e2e-next";
+    cr("real")
+        .edit(
+            c -> {
+              c.getSpec().image = next;
+              c.getSpec().rollout.smokeGates.knowledgeBase = "samples";
+              c.getSpec().rollout.smokeGates.query = "大模型推理优化策略";
+              return c;
+            });
+    ChatchatCluster done =
+        awaitStatus(
+            "real",
+            x ->
+                readyForGeneration(x)
+                    && x.getStatus().rollout != null
+                    && x.getStatus().rollout.phase
+                        == io.chatchat.operator.api.v1alpha1.RolloutStatus.Phase.Completed,
+            START,
+            Duration.ofSeconds(2));
+    assertTrue(done.getStatus().version.contains("e2e-next"), done.getStatus().version);
+    String metrics =
+        send(
+            HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + cluster.operatorHttpPort() + "/metrics"))
+                .GET()
+                .build());
+    for (String gate : new String[] {"database", "retrieval", "chat"}) {
+      assertTrue(
+          metrics.contains("gate=\"" + gate + "\",result=\"passed\""),
+          gate + " gate passed against the real Chatchat: " + metrics);
+    }
+    assertEquals(
+        java.util.List.of(next),
+        pods("api", "real").stream()
+            .filter(p -> p.getMetadata().getDeletionTimestamp() == null)
+            .map(p -> p.getSpec().getContainers().get(0).getImage())
+            .distinct()
+            .toList());
+  }
+
   /**
    * The API pod's own readiness probe (list_knowledge_bases) turns it NotReady while its database
    * is frozen (SIGSTOP: its clients hang, as with a partitioned server) and Ready again when it
