@@ -139,6 +139,34 @@ class RealChatchatE2ETest extends E2ETest {
             .map(p -> p.getSpec().getContainers().get(0).getImage())
             .distinct()
             .toList());
+
+    // A runtime that really lacks the drivers: its preflight fails on the import itself.
+    cr("real")
+        .edit(
+            c -> {
+              c.getSpec().image = "registry.invalid/chatchat-broken:drivers";
+              return c;
+            });
+    ChatchatCluster back =
+        awaitStatus(
+            "real",
+            x ->
+                x.getStatus().rollout != null
+                    && x.getStatus().rollout.phase
+                        == io.chatchat.operator.api.v1alpha1.RolloutStatus.Phase.RolledBack,
+            START,
+            Duration.ofSeconds(2));
+    String message = back.getStatus().rollout.message;
+    assertTrue(message.contains("failed at Preflight"), message);
+    assertTrue(message.contains("No module named 'pymysql'"), "the real ImportError: " + message);
+    assertEquals(
+        java.util.List.of(next),
+        pods("api", "real").stream()
+            .filter(p -> p.getMetadata().getDeletionTimestamp() == null)
+            .map(p -> p.getSpec().getContainers().get(0).getImage())
+            .distinct()
+            .toList(),
+        "no pod of the broken image serves");
   }
 
   /**

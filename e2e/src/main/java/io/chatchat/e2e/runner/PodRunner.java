@@ -90,8 +90,8 @@ public final class PodRunner implements AutoCloseable {
     this.sockets = Files.createTempDirectory(Path.of("/tmp"), "podrunner-");
     this.svcDir = sockets.resolve("s");
     this.podInit = runtimeDir.resolve("pod_init.py");
-    this.python = chatchatVenv.resolve("bin/python");
     this.runtimes = new Runtimes(runtimeDir, chatchatVenv, driverlessVenv);
+    this.python = runtimes.initPython();
     Files.createDirectories(svcDir);
     Files.createDirectories(claimsDir);
     Files.createDirectories(state.resolve("pods"));

@@ -42,6 +42,14 @@ final class Runtimes {
     this.pythonHome = pythonHome(chatchatVenv);
   }
 
+  /**
+   * The interpreter of pod_init.py (standard library only): the base installation every runtime
+   * binds, so a runtime's own venv, whatever it lacks, does not matter.
+   */
+  Path initPython() {
+    return pythonHome.resolve("bin/python3");
+  }
+
   private static Path pythonHome(Path venv) throws IOException {
     for (String line : Files.readAllLines(venv.resolve("pyvenv.cfg"))) {
       if (line.startsWith("home")) {
