@@ -132,13 +132,7 @@ class RealChatchatE2ETest extends E2ETest {
           metrics.contains("gate=\"" + gate + "\",result=\"passed\""),
           gate + " gate passed against the real Chatchat: " + metrics);
     }
-    assertEquals(
-        java.util.List.of(next),
-        pods("api", "real").stream()
-            .filter(p -> p.getMetadata().getDeletionTimestamp() == null)
-            .map(p -> p.getSpec().getContainers().get(0).getImage())
-            .distinct()
-            .toList());
+    assertEquals(java.util.List.of(next), liveApiImages("real"));
 
     // A runtime that really lacks the drivers: its preflight fails on the import itself.
     cr("real")
@@ -160,13 +154,7 @@ class RealChatchatE2ETest extends E2ETest {
     assertTrue(message.contains("failed at Preflight"), message);
     assertTrue(message.contains("No module named 'pymysql'"), "the real ImportError: " + message);
     assertEquals(
-        java.util.List.of(next),
-        pods("api", "real").stream()
-            .filter(p -> p.getMetadata().getDeletionTimestamp() == null)
-            .map(p -> p.getSpec().getContainers().get(0).getImage())
-            .distinct()
-            .toList(),
-        "no pod of the broken image serves");
+        java.util.List.of(next), liveApiImages("real"), "no pod of the broken image serves");
   }
 
   /**
@@ -288,6 +276,15 @@ class RealChatchatE2ETest extends E2ETest {
       }
     }
     return answer.toString();
+  }
+
+  /** The images of the cluster's API pods that are not terminating. */
+  private java.util.List<String> liveApiImages(String instance) {
+    return pods("api", instance).stream()
+        .filter(p -> p.getMetadata().getDeletionTimestamp() == null)
+        .map(p -> p.getSpec().getContainers().get(0).getImage())
+        .distinct()
+        .toList();
   }
 
   private static boolean isTrue(ChatchatCluster c, String type) {

@@ -220,7 +220,6 @@ final class PodProcess implements Runnable {
         if (newReady != ready || nextReadiness == 0) {
           ready = newReady;
           report(running(started, true, ready), "Running");
-          runner.podReadinessChanged(this);
         }
         nextReadiness = now + period(rp);
       }
@@ -242,10 +241,7 @@ final class PodProcess implements Runnable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    if (ready) {
-      ready = false;
-      runner.podReadinessChanged(this);
-    }
+    ready = false;
     return process.exitValue();
   }
 

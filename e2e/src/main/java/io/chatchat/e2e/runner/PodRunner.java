@@ -420,10 +420,6 @@ public final class PodRunner implements AutoCloseable {
     writeAddresses();
   }
 
-  void podReadinessChanged(PodProcess p) {
-    // Services pick Ready pods at connection time; nothing to push.
-  }
-
   /** {"pods": {"ns/name": {"port": hostPort}}, "services": {"ns/name": {"port": hostPort}}}. */
   synchronized void writeAddresses() {
     Map<String, Object> podsOut = new TreeMap<>();
