@@ -11,6 +11,7 @@ import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.Resource;
 import java.io.IOException;
 import java.io.InputStream;
@@ -20,6 +21,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.UUID;
+import java.util.function.Consumer;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -75,6 +77,27 @@ abstract class E2ETest {
 
   protected Resource<ChatchatCluster> cr(String name) {
     return client.resources(ChatchatCluster.class).inNamespace(ns).withName(name);
+  }
+
+  /**
+   * Edits a cluster's spec. The operator writes the same object (finalizer, status) while a test
+   * runs, so an optimistic-lock conflict (409) means "read it again and retry", up to ten times.
+   */
+  protected ChatchatCluster editCluster(String name, Consumer<ChatchatCluster> change) {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        return cr(name)
+            .edit(
+                c -> {
+                  change.accept(c);
+                  return c;
+                });
+      } catch (KubernetesClientException e) {
+        if (e.getCode() != 409 || attempt == 10) {
+          throw e;
+        }
+      }
+    }
   }
 
   /** Waits until the cluster's status satisfies a condition and returns it. */

@@ -62,12 +62,7 @@ class HelmInstallE2ETest extends E2ETest {
           applyFile(example("multi-replica.yaml"));
           awaitReady("team-kb");
           // Deleting (WebUI turned off), Events and status all work with the chart's permissions.
-          cr("team-kb")
-              .edit(
-                  c -> {
-                    c.getSpec().webui.enabled = false;
-                    return c;
-                  });
+          editCluster("team-kb", c -> c.getSpec().webui.enabled = false);
           await()
               .atMost(TIMEOUT)
               .until(

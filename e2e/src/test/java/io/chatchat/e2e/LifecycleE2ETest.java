@@ -29,12 +29,7 @@ class LifecycleE2ETest extends E2ETest {
     List<String> oldPods =
         pods("api", "team-kb").stream().map(p -> p.getMetadata().getName()).toList();
 
-    cr("team-kb")
-        .edit(
-            c -> {
-              c.getSpec().knowledgeBase.topK = 8;
-              return c;
-            });
+    editCluster("team-kb", c -> c.getSpec().knowledgeBase.topK = 8);
 
     // The operator rolls the change out (API canary, then the WebUI) and is Ready again.
     awaitReady("team-kb");

@@ -102,14 +102,13 @@ class RealChatchatE2ETest extends E2ETest {
         START,
         Duration.ofSeconds(2));
     String next = "chatimage/chatchat:0.3.1.3-e2e-next";
-    cr("real")
-        .edit(
-            c -> {
-              c.getSpec().image = next;
-              c.getSpec().rollout.smokeGates.knowledgeBase = "samples";
-              c.getSpec().rollout.smokeGates.query = "大模型推理优化策略";
-              return c;
-            });
+    editCluster(
+        "real",
+        c -> {
+          c.getSpec().image = next;
+          c.getSpec().rollout.smokeGates.knowledgeBase = "samples";
+          c.getSpec().rollout.smokeGates.query = "大模型推理优化策略";
+        });
     ChatchatCluster done =
         awaitStatus(
             "real",
@@ -135,12 +134,7 @@ class RealChatchatE2ETest extends E2ETest {
     assertEquals(java.util.List.of(next), liveApiImages("real"));
 
     // A runtime that really lacks the drivers: its preflight fails on the import itself.
-    cr("real")
-        .edit(
-            c -> {
-              c.getSpec().image = "registry.invalid/chatchat-broken:drivers";
-              return c;
-            });
+    editCluster("real", c -> c.getSpec().image = "registry.invalid/chatchat-broken:drivers");
     ChatchatCluster back =
         awaitStatus(
             "real",

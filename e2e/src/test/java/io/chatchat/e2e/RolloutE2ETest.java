@@ -156,25 +156,6 @@ class RolloutE2ETest extends E2ETest {
     return n;
   }
 
-  /** Edits the cluster, again on a conflict with the operator's status updates. */
-  private void edit(String name, java.util.function.Consumer<ChatchatCluster> change) {
-    for (int attempt = 1; ; attempt++) {
-      try {
-        cr(name)
-            .edit(
-                c -> {
-                  change.accept(c);
-                  return c;
-                });
-        return;
-      } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
-        if (e.getCode() != 409 || attempt == 10) {
-          throw e;
-        }
-      }
-    }
-  }
-
   private ChatchatCluster awaitRollout(String name, Predicate<ChatchatCluster> ok) {
     return awaitStatus(name, ok, ROLLOUT_TIMEOUT, Duration.ofMillis(200));
   }
@@ -223,7 +204,7 @@ class RolloutE2ETest extends E2ETest {
     int stubsBefore = cluster.stubs.stubs();
     Set<String> positions = ConcurrentHashMap.newKeySet();
     try (ReadyEndpoints endpoints = new ReadyEndpoints(client, ns, "good-api")) {
-      edit("good", c -> c.getSpec().image = NEW);
+      editCluster("good", c -> c.getSpec().image = NEW);
       ChatchatCluster done =
           awaitRollout(
               "good",
@@ -257,9 +238,9 @@ class RolloutE2ETest extends E2ETest {
   @Test
   void aVersionThatNeverBecomesReadyIsRolledBackWhileTheOldPodsServe() {
     apiCluster("stuck", 2);
-    edit("stuck", c -> c.getSpec().rollout.stepDeadlineSeconds = 15);
+    editCluster("stuck", c -> c.getSpec().rollout.stepDeadlineSeconds = 15);
     try (ReadyEndpoints endpoints = new ReadyEndpoints(client, ns, "stuck-api")) {
-      edit("stuck", c -> c.getSpec().image = NEVER_READY);
+      editCluster("stuck", c -> c.getSpec().image = NEVER_READY);
       ChatchatCluster back =
           awaitRollout(
               "stuck",
@@ -283,7 +264,7 @@ class RolloutE2ETest extends E2ETest {
     ChatchatCluster later = cr("stuck").get();
     assertEquals(RolloutStatus.Phase.RolledBack, later.getStatus().rollout.phase);
     // A fixed spec rolls out and clears RolledBack.
-    edit("stuck", c -> c.getSpec().image = NEW);
+    editCluster("stuck", c -> c.getSpec().image = NEW);
     ChatchatCluster fixed =
         awaitRollout(
             "stuck", c -> readyForGeneration(c) && rolloutPhase(c, RolloutStatus.Phase.Completed));
@@ -295,7 +276,7 @@ class RolloutE2ETest extends E2ETest {
   @Test
   void aReadyVersionThatFailsTheDatabaseSmokeGateIsRolledBackAndCanBeRetried() throws Exception {
     apiCluster("gated", 2);
-    edit(
+    editCluster(
         "gated",
         c -> {
           c.getSpec().rollout.smokeGates.attempts = 2;
@@ -321,7 +302,7 @@ class RolloutE2ETest extends E2ETest {
     assertSettledOn("gated", OLD, 2);
 
     // Retry: the same revision is rolled out again, and fails the same way.
-    edit(
+    editCluster(
         "gated",
         c -> {
           Map<String, String> a = new java.util.HashMap<>();
@@ -346,7 +327,7 @@ class RolloutE2ETest extends E2ETest {
   @Test
   void aPausedRolloutHoldsUntilResumed() {
     apiCluster("paused", 2);
-    edit(
+    editCluster(
         "paused",
         c -> {
           c.getSpec().rollout.paused = true;
@@ -361,7 +342,7 @@ class RolloutE2ETest extends E2ETest {
         apiPods("paused").stream()
             .allMatch(p -> OLD.equals(p.getSpec().getContainers().get(0).getImage())));
     assertNull(deployment("paused-api-canary"));
-    edit("paused", c -> c.getSpec().rollout.paused = false);
+    editCluster("paused", c -> c.getSpec().rollout.paused = false);
     awaitRollout(
         "paused", c -> readyForGeneration(c) && rolloutPhase(c, RolloutStatus.Phase.Completed));
     assertSettledOn("paused", NEW, 2);
@@ -388,7 +369,8 @@ class RolloutE2ETest extends E2ETest {
     awaitReady("scarce");
 
     // Policy Wait: the rollout holds and says why.
-    edit("scarce", x -> x.getSpec().llm.vllm.extraArgs = List.of("--max-model-len", "16384"));
+    editCluster(
+        "scarce", x -> x.getSpec().llm.vllm.extraArgs = List.of("--max-model-len", "16384"));
     ChatchatCluster waiting =
         awaitRollout("scarce", x -> rolloutPhase(x, RolloutStatus.Phase.WaitingForGPU));
     Condition progressing = Conditions.find(waiting.getStatus().conditions, Conditions.PROGRESSING);
@@ -464,7 +446,7 @@ class RolloutE2ETest extends E2ETest {
                       @Override
                       public void onClose(WatcherException e) {}
                     })) {
-      edit(
+      editCluster(
           "scarce",
           x -> x.getSpec().rollout.whenNoFreeGpu = RolloutSpec.GpuPolicy.ReplaceOneAtATime);
       awaitRollout(
@@ -511,7 +493,7 @@ class RolloutE2ETest extends E2ETest {
   void theOperatorRestartedAtSeveralStepsFinishesTheRolloutWithNoStrayPods() {
     apiCluster("crashy", 4);
     try (ReadyEndpoints endpoints = new ReadyEndpoints(client, ns, "crashy-api")) {
-      edit("crashy", c -> c.getSpec().image = NEW);
+      editCluster("crashy", c -> c.getSpec().image = NEW);
       for (String at : List.of("API 1/3", "API 2/3", "API 3/3")) {
         ChatchatCluster seen =
             awaitRollout(
@@ -584,7 +566,7 @@ class RolloutE2ETest extends E2ETest {
     Process operator = null;
     try (ReadyEndpoints endpoints = new ReadyEndpoints(client, ns, "killed-api")) {
       operator = operatorProcess(1);
-      edit("killed", x -> x.getSpec().image = NEW);
+      editCluster("killed", x -> x.getSpec().image = NEW);
       int n = 1;
       for (Predicate<String> at :
           List.<Predicate<String>>of(
@@ -620,7 +602,7 @@ class RolloutE2ETest extends E2ETest {
   @Test
   void anOperatorDownPastTheDeadlineRollsBackWhenItReturns() {
     apiCluster("away", 2);
-    edit(
+    editCluster(
         "away",
         c -> {
           c.getSpec().rollout.stepDeadlineSeconds = 10;
@@ -657,7 +639,8 @@ class RolloutE2ETest extends E2ETest {
     awaitReady("store");
     String apiTemplate = deployment("store-api").getMetadata().getAnnotations().get(TEMPLATE_HASH);
 
-    edit("store", x -> x.getSpec().metadataStore.managed.image = "docker.io/library/mysql:8.4.4");
+    editCluster(
+        "store", x -> x.getSpec().metadataStore.managed.image = "docker.io/library/mysql:8.4.4");
     Set<String> positions = ConcurrentHashMap.newKeySet();
     awaitRollout(
         "store",
@@ -687,7 +670,7 @@ class RolloutE2ETest extends E2ETest {
   @Test
   void anUpgradeToAnImageWithoutTheDriversStopsAtPreflightAndNoPodOfItRuns() {
     apiCluster("nodrivers", 2);
-    edit("nodrivers", c -> c.getSpec().image = "registry.invalid/chatchat-broken:drivers");
+    editCluster("nodrivers", c -> c.getSpec().image = "registry.invalid/chatchat-broken:drivers");
     ChatchatCluster back =
         awaitRollout("nodrivers", c -> rolloutPhase(c, RolloutStatus.Phase.RolledBack));
     String message = back.getStatus().rollout.message;

@@ -98,15 +98,7 @@ class ValidationE2ETest extends E2ETest {
   /** Updates an existing cluster and returns the API server's rejection message. */
   private String rejectedUpdate(String name, Consumer<ChatchatCluster> change) {
     KubernetesClientException e =
-        assertThrows(
-            KubernetesClientException.class,
-            () ->
-                cr(name)
-                    .edit(
-                        c -> {
-                          change.accept(c);
-                          return c;
-                        }));
+        assertThrows(KubernetesClientException.class, () -> editCluster(name, change));
     assertEquals(422, e.getCode(), e.getMessage());
     return e.getMessage();
   }
@@ -167,12 +159,7 @@ class ValidationE2ETest extends E2ETest {
     setDatabaseUri("mysql+pymysql://u:p@db:3306/c");
     awaitReady("baduri");
     setDatabaseUri("oracle://u:p@db/c");
-    cr("baduri")
-        .edit(
-            x -> {
-              x.getSpec().knowledgeBase.topK = 4;
-              return x;
-            });
+    editCluster("baduri", x -> x.getSpec().knowledgeBase.topK = 4);
     awaitStatus("baduri", x -> x.getStatus().phase == Phase.Invalid);
     assertEquals(1, deployment("baduri-api").getStatus().getReadyReplicas());
   }
