@@ -36,6 +36,7 @@ final class PodProcess implements Runnable {
 
   private volatile boolean stopping;
   private volatile boolean ready;
+  private volatile boolean partitioned;
   private volatile Process process;
   private volatile long initPid;
   private Map<String, String> env = Map.of();
@@ -65,6 +66,15 @@ final class PodProcess implements Runnable {
 
   boolean ready() {
     return ready;
+  }
+
+  /** Cut off from the network (a fault test): Services and pod ports refuse new connections. */
+  boolean partitioned() {
+    return partitioned;
+  }
+
+  void partition(boolean cutOff) {
+    partitioned = cutOff;
   }
 
   /** Ports the pod serves: declared container ports and the ports its probes use. */

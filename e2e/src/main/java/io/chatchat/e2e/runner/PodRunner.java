@@ -180,14 +180,35 @@ public final class PodRunner implements AutoCloseable {
 
   /** Signals every process of a pod this runner runs (fault tests); false when it runs none. */
   public boolean signal(String namespace, String pod, String signal) throws IOException {
+    PodProcess p = find(namespace, pod);
+    if (p != null) {
+      p.signalAll(signal);
+    }
+    return p != null;
+  }
+
+  /**
+   * Partitions a pod from the network, or heals it (fault tests): while cut off, new connections to
+   * it through its Services or its pod ports are refused, as when a node drops off the network; the
+   * process itself runs on and its probes (which run inside the pod) still pass. False when this
+   * runner runs no such pod.
+   */
+  public boolean partition(String namespace, String pod, boolean cutOff) {
+    PodProcess p = find(namespace, pod);
+    if (p != null) {
+      p.partition(cutOff);
+    }
+    return p != null;
+  }
+
+  private PodProcess find(String namespace, String pod) {
     for (PodProcess p : pods.values()) {
       if (p.pod().getMetadata().getNamespace().equals(namespace)
           && p.pod().getMetadata().getName().equals(pod)) {
-        p.signalAll(signal);
-        return true;
+        return p;
       }
     }
-    return false;
+    return null;
   }
 
   Collection<PodProcess> pods() {
@@ -348,7 +369,7 @@ public final class PodRunner implements AutoCloseable {
     for (int port : proc.inboundPorts()) {
       if (!ports.containsKey(port)) {
         Path sock = proc.net.resolve("in-" + port + ".sock");
-        ports.put(port, Pipes.tcpToUnix("pod-tcp", () -> sock));
+        ports.put(port, Pipes.tcpToUnix("pod-tcp", () -> proc.partitioned() ? null : sock));
       }
     }
     writeAddresses();

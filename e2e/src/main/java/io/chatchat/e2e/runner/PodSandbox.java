@@ -229,7 +229,13 @@ final class PodSandbox {
             "--tmpfs",
             "/run",
             "--tmpfs",
-            "/var/tmp"));
+            "/var/tmp",
+            // Every image has a world-writable /tmp (read-only with readOnlyRootFilesystem,
+            // unless a volume is mounted there, as in a real container).
+            "--perms",
+            "1777",
+            "--dir",
+            "/tmp"));
     bind(cmd, "--bind", netDir, POD_NET);
     bind(cmd, "--ro-bind", svcDir, CLUSTER_SVC);
     String termPath =

@@ -18,7 +18,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Services between process-backed pods, in place of kube-proxy. Each Service port gets a Unix
  * socket under the runner's state (pods reach it through their /etc/hosts name and pod_init.py) and
  * a TCP port on 127.0.0.1 (for tests and tools); a connection goes to a Ready pod of this runner
- * that the Service selects, round robin. Pods elsewhere (kwok's fake ones) are never reached.
+ * that the Service selects, round robin, unless a fault test partitioned it. Pods elsewhere (kwok's
+ * fake ones) are never reached.
  */
 final class ServiceRouter {
   private final PodRunner runner;
@@ -126,7 +127,8 @@ final class ServiceRouter {
       if (meta.getNamespace().equals(s.getMetadata().getNamespace())
           && meta.getLabels() != null
           && meta.getLabels().entrySet().containsAll(s.getSpec().getSelector().entrySet())
-          && (notReady || p.ready())) {
+          && (notReady || p.ready())
+          && !p.partitioned()) {
         backends.add(p);
       }
     }

@@ -182,7 +182,10 @@ public final class ChatchatJobs {
                 + "\0"
                 + spec.vectorStore.type
                 + "\0"
-                + String.join(",", buildTargets(spec)))
+                + String.join(",", buildTargets(spec))
+                + (spec.knowledgeBase.build.revision == null
+                    ? ""
+                    : "\0" + spec.knowledgeBase.build.revision))
         .substring(0, 10);
   }
 

@@ -208,12 +208,8 @@ public class ChatchatClusterReconciler implements Reconciler<ChatchatCluster> {
 
       // Reconcile.
       if (problems.isEmpty()) {
-        Map<String, String> digests = new HashMap<>();
-        for (SecretKeyRef ref : ChatchatSettings.referencedSecretKeys(cr)) {
-          digests.put(ref.name, ConfigHash.digest(lookup.apply(ref.name).getData()));
-        }
-        plan = plan(cr, digests, now);
-        observed = applyAll(plan, digests, lookup, context, problems, now);
+        plan = plan(cr, secretDigests(cr, lookup), now);
+        observed = applyAll(plan, lookup, context, problems, now);
       }
     } catch (NamespaceTerminatingException e) {
       LOG.debug(
@@ -398,6 +394,19 @@ public class ChatchatClusterReconciler implements Reconciler<ChatchatCluster> {
     return new Plan(Mode.ROLLING, cr, stable, st, rev);
   }
 
+  /**
+   * Digest of each Secret a spec references, by name; a Secret that is gone (a stable spec may name
+   * one the user has since deleted) digests as empty.
+   */
+  static Map<String, String> secretDigests(ChatchatCluster c, Function<String, Secret> lookup) {
+    Map<String, String> digests = new HashMap<>();
+    for (SecretKeyRef ref : ChatchatSettings.referencedSecretKeys(c)) {
+      Secret secret = lookup.apply(ref.name);
+      digests.put(ref.name, ConfigHash.digest(secret == null ? null : secret.getData()));
+    }
+    return digests;
+  }
+
   private static boolean active(RolloutStatus st) {
     return st.phase == RolloutStatus.Phase.Progressing
         || st.phase == RolloutStatus.Phase.Paused
@@ -413,7 +422,6 @@ public class ChatchatClusterReconciler implements Reconciler<ChatchatCluster> {
    */
   private Observed applyAll(
       Plan plan,
-      Map<String, String> secretDigests,
       Function<String, Secret> lookup,
       Context<ChatchatCluster> context,
       List<Problem> problems,
@@ -426,7 +434,9 @@ public class ChatchatClusterReconciler implements Reconciler<ChatchatCluster> {
     RolloutStatus.Tier tier = rolling ? st.tier : RolloutStatus.Tier.Done;
     Function<RolloutStatus.Tier, ChatchatCluster> at =
         t -> !rolling || t.ordinal() <= tier.ordinal() ? cr : stable;
-    String configHash = ConfigHash.of(cr, secretDigests);
+    // Each spec hashes the Secrets it references itself: the stable spec (rolling or rolled back)
+    // may reference others than the current one.
+    String configHash = ConfigHash.of(cr, secretDigests(cr, lookup));
 
     Deployment llm = secondary(context, Deployment.class, Names.llm(cr));
     Deployment embedding = secondary(context, Deployment.class, Names.embedding(cr));
@@ -462,7 +472,7 @@ public class ChatchatClusterReconciler implements Reconciler<ChatchatCluster> {
     }
     infra.addAll(Traffic.desired(cr));
     // The stable pods' settings stay while they run.
-    String stableConfigHash = rolling ? ConfigHash.of(stable, secretDigests) : null;
+    String stableConfigHash = rolling ? ConfigHash.of(stable, secretDigests(stable, lookup)) : null;
     String stableApiHash =
         rolling
             ? stableHash(liveApi, stableConfigHash, h -> ApiComponent.deployment(stable, h))
@@ -536,7 +546,8 @@ public class ChatchatClusterReconciler implements Reconciler<ChatchatCluster> {
                 context,
                 ChatchatJobs.init(
                     initCr,
-                    ChatchatJobs.initHash(initCr, secretDigests.getOrDefault(dbSecret, "")),
+                    ChatchatJobs.initHash(
+                        initCr, secretDigests(initCr, lookup).getOrDefault(dbSecret, "")),
                     initConfigHash),
                 "Creating the database tables for " + initCr.getSpec().image,
                 "Tables created and verified for " + initCr.getSpec().image,

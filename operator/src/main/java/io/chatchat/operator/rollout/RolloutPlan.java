@@ -48,6 +48,8 @@ public final class RolloutPlan {
       s.embedding.tei.autoscaling = null;
     }
     s.rollout = null;
+    // A rebuild of the knowledge bases changes no pod: it runs the build Job only.
+    s.knowledgeBase.build.revision = null;
     StringBuilder sb = new StringBuilder(toJson(s));
     new TreeMap<>(secretDigests).forEach((k, v) -> sb.append('\0').append(k).append('=').append(v));
     return ConfigHash.sha256(sb.toString()).substring(0, 16);
@@ -72,6 +74,8 @@ public final class RolloutPlan {
       s.embedding.tei.autoscaling = current.embedding.tei.autoscaling;
     }
     s.rollout = current.rollout;
+    // Not part of the revision: a rollback does not undo the latest request to rebuild.
+    s.knowledgeBase.build.revision = current.knowledgeBase.build.revision;
     return s;
   }
 

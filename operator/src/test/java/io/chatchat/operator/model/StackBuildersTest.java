@@ -279,5 +279,14 @@ class StackBuildersTest {
         build.get(2));
     assertEquals(List.of("kb-build", "samples", "faq"), build.subList(3, 6), "names as arguments");
     assertFalse(build.get(2).contains("faq"), "no knowledge-base name inside the script");
+
+    String hash = ChatchatJobs.buildHash(c);
+    c.getSpec().knowledgeBase.build.revision = "after-upload-2";
+    String rerun = ChatchatJobs.buildHash(c);
+    assertNotEquals(hash, rerun, "a new revision runs the build again");
+    assertEquals(
+        Names.buildJob(c, rerun), ChatchatJobs.build(c, "cfg").getMetadata().getName(), "new Job");
+    c.getSpec().knowledgeBase.build.revision = null;
+    assertEquals(hash, ChatchatJobs.buildHash(c), "no revision: the hash of earlier versions");
   }
 }

@@ -52,6 +52,9 @@ class RolloutPlanTest {
     upgraded.image = "chatchat:0.3.2";
     assertNotEquals(rev, RolloutPlan.revision(upgraded, Map.of("db", "d1")));
     assertNotEquals(rev, RolloutPlan.revision(a, Map.of("db", "d2")), "a rotated password");
+    ChatchatClusterSpec rebuilt = RolloutPlan.copy(a);
+    rebuilt.knowledgeBase.build.revision = "files-added";
+    assertEquals(rev, RolloutPlan.revision(rebuilt, Map.of("db", "d1")), "a rebuild rolls nothing");
   }
 
   @Test
@@ -63,10 +66,12 @@ class RolloutPlanTest {
     current.api.replicas = 6;
     current.llm.vllm.replicas = 3;
     current.rollout.stepDeadlineSeconds = 42;
+    current.knowledgeBase.build.revision = "after-upload";
     ChatchatClusterSpec back = RolloutPlan.stableWithCurrentScale(stable, current);
     assertEquals(stable.image, back.image);
     assertEquals(6, back.api.replicas);
     assertEquals(3, back.llm.vllm.replicas);
     assertEquals(42, back.rollout.stepDeadlineSeconds);
+    assertEquals("after-upload", back.knowledgeBase.build.revision, "no rebuild undone");
   }
 }

@@ -103,8 +103,8 @@ public class KnowledgeBaseSpec {
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public static class Build {
     @JsonPropertyDescription(
-        "Run the build. It runs again whenever the Chatchat image, the embedding model or the"
-            + " list of knowledge bases changes.")
+        "Run the build. It runs again whenever the Chatchat image, the embedding model, the"
+            + " vector store, the list of knowledge bases or the revision changes.")
     @Default("false")
     public boolean enabled = false;
 
@@ -113,6 +113,12 @@ public class KnowledgeBaseSpec {
             + " the default knowledge base.")
     @io.fabric8.generator.annotation.Size(max = 50)
     public java.util.List<String> knowledgeBases = new java.util.ArrayList<>();
+
+    @JsonPropertyDescription(
+        "Any value. Changing it runs the build again, e.g. after files were added to the"
+            + " knowledge-base claim or after a build failed while a store was down.")
+    @io.fabric8.generator.annotation.Size(max = 63)
+    public String revision;
   }
 
   public enum WriteMode {
