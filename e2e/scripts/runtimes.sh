@@ -5,7 +5,7 @@
 #   no-drivers    the same venv without pymysql, psycopg2, pgvector and pymilvus: the runtime of the
 #                 test image registry.invalid/chatchat-broken:drivers, which really lacks them
 # and checks the servers that managed store pods run (Debian's MariaDB and PostgreSQL with pgvector,
-# bubblewrap for the sandbox), installing the Debian packages when they are missing. Cached outside the
+# bubblewrap for the sandbox, Chromium for the WebUI test), installing the Debian packages when they are missing. Cached outside the
 # repository; rebuilt only when requirements.txt or this script changes.
 #
 # Prints two lines last: the chatchat venv, then the no-drivers venv.
@@ -24,6 +24,10 @@ command -v bwrap >/dev/null || debs+=(bubblewrap)
 command -v nsenter >/dev/null || debs+=(util-linux)
 command -v mariadbd >/dev/null || [ -x /usr/sbin/mariadbd ] || debs+=(mariadb-server)
 [ -x /usr/lib/postgresql/15/bin/postgres ] || debs+=(postgresql-15)
+# The browser test of the WebUI: Debian's Chromium and ChromeDriver, and CJK fonts for Chatchat's UI.
+[ -x /usr/bin/chromium ] || debs+=(chromium)
+[ -x /usr/bin/chromedriver ] || debs+=(chromium-driver)
+dpkg -s fonts-noto-cjk >/dev/null 2>&1 || debs+=(fonts-noto-cjk)
 if [ ${#debs[@]} -gt 0 ]; then
   log "installing Debian packages: ${debs[*]}"
   if [ "$(id -u)" != 0 ]; then log "run as root or install them yourself"; exit 1; fi

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.chatchat.operator.api.v1alpha1.ChatchatCluster;
 import io.chatchat.operator.status.Conditions;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -15,6 +16,8 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
@@ -28,7 +31,11 @@ import org.junit.jupiter.api.Test;
 class RealChatchatE2ETest extends E2ETest {
   static final Duration START = Duration.ofMinutes(6);
   static final ObjectMapper JSON = new ObjectMapper();
-  final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  final HttpClient http =
+      HttpClient.newBuilder()
+          .version(HttpClient.Version.HTTP_1_1)
+          .connectTimeout(Duration.ofSeconds(5))
+          .build();
 
   @Test
   void aDocumentUploadedThroughTheApiIsRetrievedAndGroundsTheAnswer() throws Exception {
@@ -234,30 +241,254 @@ class RealChatchatE2ETest extends E2ETest {
     assertTrue(answer.contains(fact), "kb_chat on the other replica is grounded: " + answer);
   }
 
+  /**
+   * The quick start's own manifest (examples/quickstart-local.yaml, placed on node proc-0 here
+   * because the e2e cluster keeps its other nodes for kwok): the build seeds "samples" into
+   * pgvector, the API answers from them through `kubectl port-forward` of its Service, and the
+   * WebUI, reached the same way, loads in Debian's headless Chromium and lists "samples" from the
+   * API. The screenshot is kept in target/webui/.
+   */
+  @Test
+  void theQuickstartAnswersFromSamplesAndItsWebUiShowsThemInChromium() throws Exception {
+    createOnProcessNode(LocalCluster.REPO.resolve("examples/quickstart-local.yaml"));
+    awaitStatus(
+        "quickstart",
+        x -> readyForGeneration(x) && isTrue(x, Conditions.KNOWLEDGE_BASE_BUILT),
+        START,
+        Duration.ofSeconds(2));
+    for (var p : client.pods().inNamespace(ns).list().getItems()) {
+      assertEquals(LocalCluster.PROCESS_NODE, p.getSpec().getNodeName(), p.getMetadata().getName());
+    }
+    try (PortForward api = portForward("svc/quickstart-api", 7861)) {
+      // Streamed, the first event carries the retrieved documents.
+      String sse;
+      try {
+        sse =
+            body(
+                api.port,
+                "/chat/kb_chat",
+                "{\"query\":\"大模型推理优化有哪些策略？\",\"mode\":\"local_kb\","
+                    + "\"kb_name\":\"samples\",\"model\":\"standin-llm\",\"stream\":true}");
+      } catch (IOException e) {
+        throw new AssertionError("through kubectl port-forward: " + api.output(), e);
+      }
+      JsonNode first = JSON.readTree(sse.lines().findFirst().orElseThrow().substring(6));
+      assertTrue(first.path("docs").toString().contains("大模型推理优化策略.md"), "documents: " + first);
+      assertTrue(streamedAnswer(sse).contains("Dynamic Batching"), "grounded answer: " + sse);
+    }
+    Path shot = Path.of("target/webui/quickstart-rag-samples.png");
+    try (PortForward webui = portForward("svc/quickstart-webui", 8501);
+        WebUiBrowser browser = new WebUiBrowser(Path.of("target/webui/chromium-tmp"))) {
+      String selector = browser.knowledgeBaseSelector("http://127.0.0.1:" + webui.port + "/");
+      browser.screenshot(shot);
+      assertTrue(selector.contains("samples"), selector);
+      assertEquals(List.of(), browser.exceptions(), "the WebUI shows no exception");
+    }
+    assertTrue(java.nio.file.Files.size(shot) > 10_000, "a screenshot of the page: " + shot);
+  }
+
+  /** Creates a manifest's objects with every pod placed on the process-backed node proc-0. */
+  private void createOnProcessNode(Path file) throws IOException {
+    var toleration =
+        new io.fabric8.kubernetes.api.model.TolerationBuilder()
+            .withKey(LocalCluster.PROCESS_TOLERATION_KEY)
+            .withOperator("Exists")
+            .withEffect("NoSchedule")
+            .build();
+    Map<String, String> node = Map.of(LocalCluster.PROCESS_TOLERATION_KEY, "true");
+    try (var in = java.nio.file.Files.newInputStream(file)) {
+      for (var item : client.load(in).items()) {
+        HasMetadata o =
+            "ChatchatCluster".equals(item.getKind())
+                ? io.fabric8.kubernetes.client.utils.Serialization.unmarshal(
+                    io.fabric8.kubernetes.client.utils.Serialization.asJson(item),
+                    ChatchatCluster.class)
+                : item;
+        if (o instanceof io.fabric8.kubernetes.api.model.apps.Deployment d) {
+          d.getSpec().getTemplate().getSpec().setNodeSelector(node);
+          d.getSpec().getTemplate().getSpec().setTolerations(List.of(toleration));
+        } else if (o instanceof ChatchatCluster c) {
+          var spec = c.getSpec();
+          for (var tier : List.of(spec.api, spec.webui)) {
+            tier.nodeSelector = new java.util.LinkedHashMap<>(node);
+            tier.tolerations = new java.util.ArrayList<>(List.of(toleration));
+          }
+          spec.metadataStore.managed =
+              placed(spec.metadataStore.managedOrDefault(), node, toleration);
+          spec.vectorStore.managed =
+              placed(
+                  spec.vectorStore.managed == null
+                      ? new io.chatchat.operator.api.v1alpha1.ManagedVectorStore()
+                      : spec.vectorStore.managed,
+                  node,
+                  toleration);
+        }
+        o.getMetadata().setNamespace(ns);
+        client.resource(o).inNamespace(ns).create();
+      }
+    }
+  }
+
+  private static <T extends io.chatchat.operator.api.v1alpha1.ManagedPodSpec> T placed(
+      T managed, Map<String, String> node, io.fabric8.kubernetes.api.model.Toleration toleration) {
+    managed.nodeSelector = new java.util.LinkedHashMap<>(node);
+    managed.tolerations = new java.util.ArrayList<>(List.of(toleration));
+    return managed;
+  }
+
+  /**
+   * External MariaDB metadata and a managed pgvector store: the build Job fills pgvector from a
+   * fresh claim; two replicas share what one uploads; a rebuild while the store is cut off fails
+   * with the reason although the earlier build's rows remain; a rollout to a database password that
+   * is wrong rolls back at the init Job, the old pods serving throughout.
+   */
+  @Test
+  void mariadbAndPgvectorBuildRebuildAndRollBackFromAnUnreachableDatabase() throws Exception {
+    applyFile(Path.of("src/test/resources/real/pgvector-mariadb.yaml"));
+    awaitStatus(
+        "ext",
+        x -> readyForGeneration(x) && isTrue(x, Conditions.KNOWLEDGE_BASE_BUILT),
+        START,
+        Duration.ofSeconds(2));
+    var apiPods = pods("api", "ext");
+    assertEquals(2, apiPods.size());
+    int a = cluster.podPort(ns, apiPods.get(0).getMetadata().getName(), 7861);
+    int b = cluster.podPort(ns, apiPods.get(1).getMetadata().getName(), 7861);
+    JsonNode samples =
+        post(
+            b,
+            "/knowledge_base/search_docs",
+            "{\"query\":\"大模型推理优化\",\"knowledge_base_name\":\"samples\",\"top_k\":3}");
+    assertTrue(samples.size() > 0, "the build filled pgvector: " + samples);
+    String fact = "VEGA-" + UUID.randomUUID().toString().substring(0, 8).toUpperCase();
+    createAndUpload(
+        a,
+        "vega",
+        "pg",
+        "vega.md",
+        "The ground station of project Vega answers to " + fact + ".\n");
+    String question =
+        "{\"query\":\"Which call sign does the ground station of project Vega answer to?\","
+            + "\"mode\":\"local_kb\",\"kb_name\":\"vega\",\"model\":\"standin-llm\","
+            + "\"stream\":%s}";
+    assertTrue(body(b, "/chat/kb_chat", String.format(question, "false")).contains(fact));
+    assertTrue(
+        streamedAnswer(body(b, "/chat/kb_chat", String.format(question, "true"))).contains(fact));
+
+    assertBuildFailsWhileTheVectorStoreIsCutOff("ext", "ext-vectors-0");
+
+    var servingPods = pods("api", "ext").stream().map(p -> p.getMetadata().getName()).toList();
+    editCluster("ext", c -> c.getSpec().metadataStore.external.uriSecretRef.name = "db-rotated");
+    ChatchatCluster back =
+        awaitStatus(
+            "ext",
+            x ->
+                x.getStatus().rollout != null
+                    && x.getStatus().rollout.phase
+                        == io.chatchat.operator.api.v1alpha1.RolloutStatus.Phase.RolledBack,
+            START,
+            Duration.ofSeconds(2));
+    String message = back.getStatus().rollout.message;
+    assertTrue(message.contains("failed at Init"), message);
+    assertTrue(message.contains("Access denied"), "MariaDB's own refusal: " + message);
+    // The very pods that served before: neither the rollout nor the rollback restarted them.
+    assertEquals(
+        servingPods, pods("api", "ext").stream().map(p -> p.getMetadata().getName()).toList());
+    for (String p : servingPods) {
+      assertTrue(podReady(p), p + " serves on");
+    }
+    assertTrue(body(b, "/chat/kb_chat", String.format(question, "false")).contains(fact));
+  }
+
+  /**
+   * Cuts the vector store's pod off the network and runs the build again: Chatchat's `kb -r` logs
+   * the connection error and exits 0, so only the operator's check of the store itself can fail the
+   * Job, although the database still lists the files of the earlier build. Healed, the next
+   * revision builds.
+   */
+  private void assertBuildFailsWhileTheVectorStoreIsCutOff(String instance, String storePod) {
+    assertTrue(cluster.runner.partition(ns, storePod, true));
+    ChatchatCluster failed;
+    try {
+      editCluster(instance, c -> c.getSpec().knowledgeBase.build.revision = "store-down");
+      failed =
+          awaitStatus(
+              instance,
+              x -> {
+                var built =
+                    Conditions.find(x.getStatus().conditions, Conditions.KNOWLEDGE_BASE_BUILT);
+                return built != null && "Failed".equals(built.getReason());
+              },
+              START,
+              Duration.ofSeconds(2));
+    } finally {
+      cluster.runner.partition(ns, storePod, false);
+    }
+    String why =
+        Conditions.find(failed.getStatus().conditions, Conditions.KNOWLEDGE_BASE_BUILT)
+            .getMessage();
+    assertTrue(why.contains("samples (cannot search the vector store"), why);
+    editCluster(instance, c -> c.getSpec().knowledgeBase.build.revision = "store-back");
+    awaitStatus(
+        instance, x -> isTrue(x, Conditions.KNOWLEDGE_BASE_BUILT), START, Duration.ofSeconds(2));
+  }
+
   /** `kubectl port-forward` to the API pod answers list_knowledge_bases on 127.0.0.1. */
   private void assertPortForwardReaches(String pod) throws Exception {
-    Process pf =
-        new ProcessBuilder(cluster.kubectlCommand("-n", ns, "port-forward", "pod/" + pod, ":7861"))
-            .redirectErrorStream(true)
-            .start();
-    try {
-      var out =
-          new java.io.BufferedReader(
-              new java.io.InputStreamReader(pf.getInputStream(), StandardCharsets.UTF_8));
-      String line = out.readLine();
-      assertTrue(line != null && line.startsWith("Forwarding from 127.0.0.1:"), "got: " + line);
-      int port = Integer.parseInt(line.replaceAll(".*127\\.0\\.0\\.1:(\\d+).*", "$1"));
+    try (PortForward pf = portForward("pod/" + pod, 7861)) {
       String kbs =
           send(
               HttpRequest.newBuilder(
                       URI.create(
-                          "http://127.0.0.1:" + port + "/knowledge_base/list_knowledge_bases"))
+                          "http://127.0.0.1:" + pf.port + "/knowledge_base/list_knowledge_bases"))
                   .GET()
                   .build());
       assertTrue(kbs.contains("facts"), kbs);
-    } finally {
-      pf.destroyForcibly();
     }
+  }
+
+  /** A running `kubectl port-forward` to a pod or Service, on a free port of 127.0.0.1. */
+  record PortForward(Process process, int port, java.nio.file.Path log) implements AutoCloseable {
+    /** What kubectl printed (errors forwarding a connection included). */
+    String output() throws IOException {
+      return java.nio.file.Files.readString(log);
+    }
+
+    @Override
+    public void close() {
+      process.destroyForcibly();
+    }
+  }
+
+  private PortForward portForward(String target, int port) throws IOException {
+    java.nio.file.Path log =
+        java.nio.file.Files.createTempFile(
+            java.nio.file.Path.of("target"), "port-forward-", ".log");
+    Process pf =
+        new ProcessBuilder(
+                cluster.kubectlCommand(
+                    "-n", ns, "port-forward", "--address", "127.0.0.1", target, ":" + port))
+            .redirectErrorStream(true)
+            .redirectOutput(log.toFile())
+            .start();
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (System.nanoTime() < deadline && pf.isAlive()) {
+      var m =
+          java.util.regex.Pattern.compile("Forwarding from 127\\.0\\.0\\.1:(\\d+)")
+              .matcher(java.nio.file.Files.readString(log));
+      if (m.find()) {
+        return new PortForward(pf, Integer.parseInt(m.group(1)), log);
+      }
+      try {
+        Thread.sleep(100);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+    }
+    pf.destroyForcibly();
+    throw new AssertionError(
+        "kubectl port-forward " + target + ": " + java.nio.file.Files.readString(log));
   }
 
   /** The answer of a streamed kb_chat: its SSE events' content deltas, concatenated. */
