@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # The quick start: builds the operator, starts the embedded local Kubernetes cluster (real
-# kube-apiserver, controller-manager, scheduler and etcd, with kwok as the kubelets of fake nodes),
-# installs the CRD, runs the operator, applies examples/quickstart.yaml and shows the
-# ChatchatCluster becoming Ready.
+# kube-apiserver, controller-manager, scheduler and etcd) with one node, proc-0, whose pods run as
+# real local processes (the pod runner, e2e/src/main/java/io/chatchat/e2e/runner: the real
+# Chatchat 0.3.1.3 from PyPI, Debian's PostgreSQL with pgvector, the project's model stand-in),
+# installs the CRD, runs the operator, applies examples/quickstart-local.yaml, waits for the
+# ChatchatCluster to be Ready with its sample knowledge base built, asks it a question and opens
+# the WebUI on 127.0.0.1 through kubectl port-forward.
 #
 #   ./quickstart.sh         run it (again: the cluster and the build are reused)
-#   ./quickstart.sh down    stop the operator and the local cluster
+#   ./quickstart.sh down    stop the operator, the pod runner and the local cluster (its data too)
 set -euo pipefail
 cd "$(dirname "$0")"
 root=$PWD
@@ -14,16 +17,19 @@ ns=chatchat-quickstart
 mkdir -p "$state"
 log() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 
-stop_operator() {
-  if [ -f "$state/operator.pid" ] && kill -0 "$(cat "$state/operator.pid")" 2>/dev/null; then
-    kill "$(cat "$state/operator.pid")" && sleep 1
+stop() { # stop NAME: the background process recorded in .local/NAME.pid
+  if [ -f "$state/$1.pid" ] && kill -0 "$(cat "$state/$1.pid")" 2>/dev/null; then
+    kill "$(cat "$state/$1.pid")" && sleep 1
   fi
-  rm -f "$state/operator.pid"
+  rm -f "$state/$1.pid"
 }
+stop_all() { stop webui-port-forward; stop operator; stop pod-runner; }
 
 if [ "${1:-}" = "down" ]; then
-  stop_operator
+  stop_all
   e2e/scripts/local-cluster.sh down
+  # The pods' volumes (the databases' data among them) went with the cluster.
+  rm -rf "$state/pod-runner"
   exit 0
 fi
 
@@ -33,9 +39,37 @@ log "Building the operator (mvn install, tests skipped here: run them with mvn -
 mvn -B -q install -DskipTests
 
 log "Starting the local cluster"
-kubeconfig=$(e2e/scripts/local-cluster.sh up | tail -n 1)
+kubeconfig=$(e2e/scripts/local-cluster.sh kubeconfig)
 kubectl_bin=$(e2e/scripts/local-cluster.sh kubectl-path)
 kubectl() { "$kubectl_bin" --kubeconfig "$kubeconfig" "$@"; }
+if e2e/scripts/local-cluster.sh status >/dev/null 2>&1; then
+  # A cluster of an earlier run: its fake nodes were cordoned below (the script re-applies them),
+  # and a node proc-0 whose runner is gone would never be Ready again (the new runner registers it).
+  kubectl uncordon -l type=kwok >/dev/null 2>&1 || true
+  [ -f "$state/pod-runner.pid" ] && kill -0 "$(cat "$state/pod-runner.pid")" 2>/dev/null ||
+    kubectl delete node proc-0 --ignore-not-found >/dev/null 2>&1 || true
+fi
+kubeconfig=$(e2e/scripts/local-cluster.sh up | tail -n 1)
+
+log "Preparing the local runtimes (Chatchat venv, PostgreSQL + pgvector, MariaDB; cached)"
+venvs=$(e2e/scripts/local-cluster.sh runtimes)
+chatchat_venv=$(echo "$venvs" | tail -n 2 | head -n 1)
+driverless_venv=$(echo "$venvs" | tail -n 1)
+
+log "Starting the pod runner: node proc-0 runs its pods as local processes (log in .local/pod-runner.log)"
+stop_all
+java -cp operator/target/chatchat-operator.jar:e2e/target/classes io.chatchat.e2e.runner.PodRunner \
+  --kubeconfig "$kubeconfig" --node proc-0 --state "$state/pod-runner" --runtime-dir "$root/e2e/runtime" \
+  --chatchat-venv "$chatchat_venv" --driverless-venv "$driverless_venv" --taint false \
+  > "$state/pod-runner.log" 2>&1 &
+echo $! > "$state/pod-runner.pid"
+for _ in $(seq 1 60); do
+  kubectl get node proc-0 >/dev/null 2>&1 && break
+  kill -0 "$(cat "$state/pod-runner.pid")" 2>/dev/null || { cat "$state/pod-runner.log"; exit 1; }
+  sleep 1
+done
+# kwok's fake nodes run nothing: keep the quick start's pods off them.
+kubectl cordon -l type=kwok >/dev/null
 
 log "Installing the ChatchatCluster CRD"
 kubectl apply --server-side --force-conflicts --field-manager=quickstart -f crds/chatchatclusters.chatchat.io-v1.yml
@@ -49,8 +83,9 @@ done
 [ "$established" = True ] || { log "the CRD did not become Established"; exit 1; }
 
 log "Running the operator (java -jar operator/target/chatchat-operator.jar, log in .local/operator.log)"
-stop_operator
-KUBECONFIG="$kubeconfig" OPERATOR_HTTP_BIND_ADDRESS=127.0.0.1 OPERATOR_HTTP_PORT="${QUICKSTART_OPERATOR_PORT:-18080}" \
+# Its smoke gates reach pods where the pod runner serves them on 127.0.0.1, never at a pod IP.
+KUBECONFIG="$kubeconfig" OPERATOR_POD_ADDRESSES_FILE="$state/pod-runner/addresses.json" \
+  OPERATOR_HTTP_BIND_ADDRESS=127.0.0.1 OPERATOR_HTTP_PORT="${QUICKSTART_OPERATOR_PORT:-18080}" \
   nohup java -jar operator/target/chatchat-operator.jar > "$state/operator.log" 2>&1 &
 echo $! > "$state/operator.pid"
 for _ in $(seq 1 60); do
@@ -60,16 +95,17 @@ for _ in $(seq 1 60); do
 done
 echo "operator ready: http://127.0.0.1:${QUICKSTART_OPERATOR_PORT:-18080}/metrics"
 
-log "Applying examples/quickstart.yaml in namespace $ns"
+log "Applying examples/quickstart-local.yaml in namespace $ns"
 kubectl create namespace "$ns" --dry-run=client -o yaml | kubectl apply -f - >/dev/null
-kubectl -n "$ns" apply -f examples/quickstart.yaml
+kubectl -n "$ns" apply -f examples/quickstart-local.yaml
 
-log "Waiting for the ChatchatCluster to become Ready"
+log "Waiting for the ChatchatCluster to be Ready and its sample knowledge base built"
+cond() { kubectl -n "$ns" get chatchatcluster quickstart -o jsonpath="{.status.conditions[?(@.type==\"$1\")].status}" 2>/dev/null; }
 ready=""
-for i in $(seq 1 90); do
+for i in $(seq 1 600); do
   line=$(kubectl -n "$ns" get chatchatcluster quickstart --no-headers 2>/dev/null || true)
   [ "$line" != "${last:-}" ] && { echo "[$i s] $line"; last=$line; }
-  if kubectl -n "$ns" get chatchatcluster quickstart -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}' 2>/dev/null | grep -qx True; then
+  if [ "$(cond Ready)" = True ] && [ "$(cond KnowledgeBaseBuilt)" = True ]; then
     ready=yes; break
   fi
   sleep 1
@@ -77,20 +113,62 @@ done
 echo
 kubectl -n "$ns" get chatchatcluster
 echo
-kubectl -n "$ns" get deployments,services,persistentvolumeclaims,pods
+kubectl -n "$ns" get pods,services,persistentvolumeclaims
 echo
 kubectl -n "$ns" get events --field-selector involvedObject.kind=ChatchatCluster
 if [ -z "$ready" ]; then
-  echo "The ChatchatCluster did not become Ready; operator log: $state/operator.log" >&2
+  echo "The ChatchatCluster did not become Ready; logs: $state/operator.log, $state/pod-runner.log" >&2
   exit 1
 fi
+
+# A local port that is free now, for kubectl port-forward.
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+forward() { # forward SERVICE PORT NAME: kubectl port-forward in the background, prints the local port
+  local port; port=$(free_port)
+  # The binary itself, not the kubectl function: $! must be the process that `stop` kills.
+  "$kubectl_bin" --kubeconfig "$kubeconfig" -n "$ns" port-forward --address 127.0.0.1 "svc/$1" "$port:$2" \
+    > "$state/$3.log" 2>&1 &
+  echo $! > "$state/$3.pid"
+  for _ in $(seq 1 30); do grep -q "Forwarding from" "$state/$3.log" && break; sleep 0.5; done
+  echo "$port"
+}
+
+log "Asking the sample knowledge base a question (POST /chat/kb_chat, streamed, through kubectl port-forward)"
+question="大模型推理优化有哪些策略？"
+api_port=$(forward quickstart-api 7861 api-port-forward)
+answer=$(curl -fsS --max-time 120 "http://127.0.0.1:$api_port/chat/kb_chat" -H 'Content-Type: application/json' \
+  -d "{\"query\":\"$question\",\"mode\":\"local_kb\",\"kb_name\":\"samples\",\"model\":\"standin-llm\",\"stream\":true}")
+stop api-port-forward
+echo "Question: $question  (which strategies optimise LLM inference?)"
+ANSWER="$answer" python3 - <<'PY'
+import json, os, re
+# Server-sent events: the first carries the retrieved documents, the others the answer's deltas.
+events = [json.loads(l[6:]) for l in os.environ["ANSWER"].splitlines() if l.startswith("data: ")]
+docs = [d for e in events for d in e.get("docs") or []]
+text = "".join((e["choices"][0]["delta"].get("content") or "") for e in events if e.get("choices"))
+print("Retrieved from the knowledge base:")
+for d in docs:
+    m = re.search(r"\[([^\]]+)\]\(", d)
+    print("  -", m.group(1) if m else d[:80])
+print("Answer (the model stand-in quotes the prompt Chatchat sent it, retrieved context included):")
+print("  " + text[:900].replace("\n", "\n  ") + (" ..." if len(text) > 900 else ""))
+if not docs:
+    raise SystemExit("no documents were retrieved")
+PY
+
+log "Opening the WebUI through kubectl port-forward"
+webui_port=$(forward quickstart-webui 8501 webui-port-forward)
 cat <<TXT
 
-The ChatchatCluster is Ready. Try:
+The ChatchatCluster is Ready and answers from its sample knowledge base.
+  WebUI:  http://127.0.0.1:$webui_port  (kubectl port-forward svc/quickstart-webui, running in the background)
+Try:
   export KUBECONFIG=$kubeconfig PATH=$(dirname "$kubectl_bin"):\$PATH
   kubectl -n $ns describe chatchatcluster quickstart
-  kubectl -n $ns scale chatchatcluster quickstart --replicas=3
+  kubectl -n $ns logs deploy/quickstart-api
+  kubectl -n $ns scale chatchatcluster quickstart --replicas=2
   kubectl explain chatchatcluster.spec
 Stop everything with: ./quickstart.sh down
-(The pods run on kwok's fake nodes: their containers do not really run here.)
+(Every pod runs on node proc-0 as a local process in its own sandbox; the substitutions it makes
+for images are listed at the top of .local/pod-runner.log.)
 TXT
