@@ -18,8 +18,11 @@ mkdir -p "$state"
 log() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 
 stop() { # stop NAME: the background process recorded in .local/NAME.pid
-  if [ -f "$state/$1.pid" ] && kill -0 "$(cat "$state/$1.pid")" 2>/dev/null; then
-    kill "$(cat "$state/$1.pid")" && sleep 1
+  local pid
+  if [ -f "$state/$1.pid" ] && pid=$(cat "$state/$1.pid") && kill -0 "$pid" 2>/dev/null; then
+    kill "$pid"
+    # The pod runner stops its pods first (each gets its grace period): wait, at most 60 s.
+    for _ in $(seq 1 120); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
   fi
   rm -f "$state/$1.pid"
 }
