@@ -56,6 +56,7 @@ kubeconfig=$(e2e/scripts/local-cluster.sh up | tail -n 1)
 
 log "Preparing the local runtimes (Chatchat venv, PostgreSQL + pgvector, MariaDB; cached)"
 venvs=$(e2e/scripts/local-cluster.sh runtimes)
+milvus_venv=$(echo "$venvs" | tail -n 3 | head -n 1)
 chatchat_venv=$(echo "$venvs" | tail -n 2 | head -n 1)
 driverless_venv=$(echo "$venvs" | tail -n 1)
 
@@ -63,7 +64,8 @@ log "Starting the pod runner: node proc-0 runs its pods as local processes (log 
 stop_all
 java -cp operator/target/chatchat-operator.jar:e2e/target/classes io.chatchat.e2e.runner.PodRunner \
   --kubeconfig "$kubeconfig" --node proc-0 --state "$state/pod-runner" --runtime-dir "$root/e2e/runtime" \
-  --chatchat-venv "$chatchat_venv" --driverless-venv "$driverless_venv" --taint false \
+  --chatchat-venv "$chatchat_venv" --driverless-venv "$driverless_venv" --milvus-venv "$milvus_venv" \
+  --taint false \
   > "$state/pod-runner.log" 2>&1 &
 echo $! > "$state/pod-runner.pid"
 for _ in $(seq 1 60); do

@@ -8,7 +8,10 @@
 # bubblewrap for the sandbox, Chromium for the WebUI test), installing the Debian packages when they are missing. Cached outside the
 # repository; rebuilt only when requirements.txt or this script changes.
 #
-# Prints two lines last: the chatchat venv, then the no-drivers venv.
+#   milvus        a venv with PyPI's "milvus" 2.3.5, whose real Milvus standalone binary stands in for
+#                 the milvusdb/milvus image (e2e/runtime/milvus_entrypoint.sh)
+#
+# Prints three lines last: the milvus venv, the chatchat venv, then the no-drivers venv.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 req="$here/../runtime/requirements.txt"
@@ -79,6 +82,36 @@ if [ ! -f "$bare/.complete" ]; then
   "$bare/bin/python" -m pip uninstall -q -y pymysql psycopg2-binary pgvector pymilvus >&2
   touch "$bare/.complete"
 fi
+# The Milvus runtime:
+#   milvus        a Python 3.11 venv with PyPI's "milvus" 2.3.5 (Milvus Lite: a real Milvus 2.3.5
+#                 standalone binary with embedded etcd and local storage), installed --no-deps (its
+#                 only dependency, pymilvus, is the client extra), with the binary and its libraries
+#                 unpacked once into $venv/milvus-standalone/bin (the package would unpack them into
+#                 its data dir at every first start; pods bind the venv read-only)
+# Only a manylinux2014_x86_64 wheel exists on PyPI for Linux; its hash is pinned.
+MILVUS_PIN='milvus==2.3.5 --hash=sha256:69515a0630ce29fd10e101fa442afea8ca1387b93a456cd9bd41fdf3deb93d04'
+MILVUS_RECIPE=1
+milvus_stamp=$( (echo "$MILVUS_PIN"; echo "recipe=$MILVUS_RECIPE"; "$python" -c 'import sys; print(sys.version)') \
+  | sha256sum | cut -c1-12)
+milvus_venv="$CACHE/milvus-$milvus_stamp"
+if [ ! -f "$milvus_venv/.complete" ]; then
+  log "building the Milvus runtime in $milvus_venv"
+  rm -rf "$milvus_venv"
+  mkdir -p "$CACHE"
+  "$python" -m venv "$milvus_venv"
+  "$milvus_venv/bin/pip" install -q --disable-pip-version-check --no-deps --only-binary=:all: \
+    --require-hashes -r /dev/stdin <<<"$MILVUS_PIN" >&2
+  "$milvus_venv/bin/python" -c '
+import sys, milvus
+milvus._initialize_data_files(sys.argv[1])
+' "$milvus_venv/milvus-standalone" >&2
+  missing=$(LD_LIBRARY_PATH="$milvus_venv/milvus-standalone/bin" \
+    ldd "$milvus_venv/milvus-standalone/bin/milvus" | grep 'not found' || true)
+  [ -z "$missing" ] || { log "the Milvus binary misses shared libraries: $missing"; exit 1; }
+  touch "$milvus_venv/.complete"
+fi
+log "Milvus runtime: $milvus_venv (milvus $("$milvus_venv/bin/python" -c 'import milvus; print(milvus.__version__)'))"
 log "Chatchat runtime: $venv ($("$venv/bin/python" -c 'import importlib.metadata as m; print("langchain-chatchat", m.version("langchain-chatchat"))'))"
+echo "$milvus_venv"
 echo "$venv"
 echo "$bare"

@@ -119,7 +119,8 @@ public final class LocalCluster {
             runnerState,
             REPO.resolve("e2e/runtime"),
             Path.of(venvs[venvs.length - 2].trim()),
-            Path.of(venvs[venvs.length - 1].trim()));
+            Path.of(venvs[venvs.length - 1].trim()),
+            Path.of(venvs[venvs.length - 3].trim()));
     runner.start(true);
   }
 

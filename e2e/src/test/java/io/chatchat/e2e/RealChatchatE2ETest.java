@@ -53,12 +53,7 @@ class RealChatchatE2ETest extends E2ETest {
     int api = cluster.servicePort(ns, "real-api", 7861);
     assertTrue(api > 0, "the API Service is routed on 127.0.0.1");
 
-    JsonNode samples =
-        post(
-            api,
-            "/knowledge_base/search_docs",
-            "{\"query\":\"大模型推理优化\",\"knowledge_base_name\":\"samples\",\"top_k\":3}");
-    assertTrue(samples.isArray() && samples.size() > 0, "the built samples answer: " + samples);
+    assertSamplesAnswer(api);
 
     String fact = "ZEPHYR-" + UUID.randomUUID().toString().substring(0, 8).toUpperCase();
     createAndUpload(
@@ -215,30 +210,7 @@ class RealChatchatE2ETest extends E2ETest {
     int b = cluster.podPort(ns, apiPods.get(1).getMetadata().getName(), 7861);
     assertTrue(a > 0 && b > 0 && a != b, a + " " + b);
 
-    String fact = "ORION-" + UUID.randomUUID().toString().substring(0, 8).toUpperCase();
-    createAndUpload(
-        a,
-        "shared_facts",
-        "pg",
-        "orion.md",
-        "The mission patch of project Orion shows " + fact + " above a red comet.\n");
-
-    // Through the other replica, with the rendered SCORE_THRESHOLD (0 for pgvector).
-    JsonNode docs =
-        post(
-            b,
-            "/knowledge_base/search_docs",
-            "{\"query\":\"What does the mission patch of project Orion show?\","
-                + "\"knowledge_base_name\":\"shared_facts\",\"top_k\":3}");
-    assertTrue(docs.toString().contains(fact), "the other replica finds it: " + docs);
-    String answer =
-        body(
-            b,
-            "/chat/kb_chat",
-            "{\"query\":\"What does the mission patch of project Orion show?\","
-                + "\"mode\":\"local_kb\",\"kb_name\":\"shared_facts\","
-                + "\"model\":\"standin-llm\",\"stream\":false}");
-    assertTrue(answer.contains(fact), "kb_chat on the other replica is grounded: " + answer);
+    assertSharedAcrossReplicas(a, b, "orion", "pg");
   }
 
   /**
@@ -354,26 +326,8 @@ class RealChatchatE2ETest extends E2ETest {
     assertEquals(2, apiPods.size());
     int a = cluster.podPort(ns, apiPods.get(0).getMetadata().getName(), 7861);
     int b = cluster.podPort(ns, apiPods.get(1).getMetadata().getName(), 7861);
-    JsonNode samples =
-        post(
-            b,
-            "/knowledge_base/search_docs",
-            "{\"query\":\"大模型推理优化\",\"knowledge_base_name\":\"samples\",\"top_k\":3}");
-    assertTrue(samples.size() > 0, "the build filled pgvector: " + samples);
-    String fact = "VEGA-" + UUID.randomUUID().toString().substring(0, 8).toUpperCase();
-    createAndUpload(
-        a,
-        "vega",
-        "pg",
-        "vega.md",
-        "The ground station of project Vega answers to " + fact + ".\n");
-    String question =
-        "{\"query\":\"Which call sign does the ground station of project Vega answer to?\","
-            + "\"mode\":\"local_kb\",\"kb_name\":\"vega\",\"model\":\"standin-llm\","
-            + "\"stream\":%s}";
-    assertTrue(body(b, "/chat/kb_chat", String.format(question, "false")).contains(fact));
-    assertTrue(
-        streamedAnswer(body(b, "/chat/kb_chat", String.format(question, "true"))).contains(fact));
+    assertSamplesAnswer(b);
+    String fact = assertSharedAcrossReplicas(a, b, "vega", "pg");
 
     assertBuildFailsWhileTheVectorStoreIsCutOff("ext", "ext-vectors-0");
 
@@ -397,7 +351,94 @@ class RealChatchatE2ETest extends E2ETest {
     for (String p : servingPods) {
       assertTrue(podReady(p), p + " serves on");
     }
-    assertTrue(body(b, "/chat/kb_chat", String.format(question, "false")).contains(fact));
+    assertTrue(body(b, "/chat/kb_chat", String.format(kbChat("vega"), "false")).contains(fact));
+  }
+
+  /**
+   * Managed MySQL (MariaDB) metadata and a managed Milvus (the real Milvus 2.3.5 standalone): the
+   * build fills Milvus from a fresh claim, and what one replica uploads the other retrieves, also
+   * after the file is uploaded again (Chatchat deletes the file's earlier vectors first).
+   */
+  @Test
+  void twoApiReplicasShareOneMilvusStoreAndMariadbMetadata() throws Exception {
+    applyFile(Path.of("src/test/resources/real/milvus-mariadb.yaml"));
+    awaitStatus(
+        "mil",
+        x -> readyForGeneration(x) && isTrue(x, Conditions.KNOWLEDGE_BASE_BUILT),
+        START,
+        Duration.ofSeconds(2));
+    var apiPods = pods("api", "mil");
+    int a = cluster.podPort(ns, apiPods.get(0).getMetadata().getName(), 7861);
+    int b = cluster.podPort(ns, apiPods.get(1).getMetadata().getName(), 7861);
+    assertSamplesAnswer(b);
+    String fact = assertSharedAcrossReplicas(a, b, "lyra", "milvus");
+    JsonNode again =
+        upload(
+            a,
+            "lyra",
+            "lyra.md",
+            "The ground station of project lyra answers to " + fact + ".\n",
+            true);
+    assertEquals(0, again.path("data").path("failed_files").size(), again.toString());
+    JsonNode docs =
+        post(
+            b,
+            "/knowledge_base/search_docs",
+            "{\"query\":\"Which call sign does the ground station of project lyra answer to?\","
+                + "\"knowledge_base_name\":\"lyra\",\"top_k\":3}");
+    assertTrue(docs.toString().contains(fact), "found after the upload again: " + docs);
+  }
+
+  /**
+   * Uploads a file with a unique fact through one API replica; the other returns it from
+   * `search_docs` with the rendered threshold and grounds `kb_chat` on it, streamed and not.
+   */
+  private String assertSharedAcrossReplicas(int a, int b, String kb, String vsType)
+      throws IOException {
+    String fact =
+        kb.toUpperCase() + "-" + UUID.randomUUID().toString().substring(0, 8).toUpperCase();
+    createAndUpload(
+        a,
+        kb,
+        vsType,
+        kb + ".md",
+        "The ground station of project " + kb + " answers to " + fact + ".\n");
+    JsonNode docs =
+        post(
+            b,
+            "/knowledge_base/search_docs",
+            "{\"query\":\"Which call sign does the ground station of project "
+                + kb
+                + " answer to?\",\"knowledge_base_name\":\""
+                + kb
+                + "\",\"top_k\":3}");
+    assertTrue(docs.toString().contains(fact), "the other replica finds it: " + docs);
+    assertTrue(
+        body(b, "/chat/kb_chat", String.format(kbChat(kb), "false")).contains(fact),
+        "kb_chat on the other replica is grounded");
+    assertTrue(
+        streamedAnswer(body(b, "/chat/kb_chat", String.format(kbChat(kb), "true"))).contains(fact),
+        "and streamed");
+    return fact;
+  }
+
+  /** The built samples knowledge base answers search_docs, on this API pod or Service port. */
+  private void assertSamplesAnswer(int port) throws IOException {
+    JsonNode samples =
+        post(
+            port,
+            "/knowledge_base/search_docs",
+            "{\"query\":\"大模型推理优化\",\"knowledge_base_name\":\"samples\",\"top_k\":3}");
+    assertTrue(samples.isArray() && samples.size() > 0, "the built samples answer: " + samples);
+  }
+
+  /** A kb_chat request about the fact of {@link #assertSharedAcrossReplicas}; %s: stream. */
+  private static String kbChat(String kb) {
+    return "{\"query\":\"Which call sign does the ground station of project "
+        + kb
+        + " answer to?\",\"mode\":\"local_kb\",\"kb_name\":\""
+        + kb
+        + "\",\"model\":\"standin-llm\",\"stream\":%s}";
   }
 
   /**
@@ -548,12 +589,25 @@ class RealChatchatE2ETest extends E2ETest {
   }
 
   private JsonNode upload(int port, String kb, String file, String content) throws IOException {
+    return upload(port, kb, file, content, false);
+  }
+
+  /**
+   * Uploads one Markdown file; {@code override} replaces a file of that name (without it Chatchat
+   * 0.3.1.3 reports an existing file as failed: its `logger.warn` does not exist in loguru).
+   */
+  private JsonNode upload(int port, String kb, String file, String content, boolean override)
+      throws IOException {
     String boundary = "----e2e" + UUID.randomUUID();
     String multipart =
         "--"
             + boundary
             + "\r\nContent-Disposition: form-data; name=\"knowledge_base_name\"\r\n\r\n"
             + kb
+            + "\r\n--"
+            + boundary
+            + "\r\nContent-Disposition: form-data; name=\"override\"\r\n\r\n"
+            + override
             + "\r\n--"
             + boundary
             + "\r\nContent-Disposition: form-data; name=\"files\";"

@@ -81,7 +81,8 @@ public final class PodRunner implements AutoCloseable {
       Path state,
       Path runtimeDir,
       Path chatchatVenv,
-      Path driverlessVenv)
+      Path driverlessVenv,
+      Path milvusVenv)
       throws IOException {
     this.client = client;
     this.nodeName = nodeName;
@@ -90,7 +91,7 @@ public final class PodRunner implements AutoCloseable {
     this.sockets = Files.createTempDirectory(Path.of("/tmp"), "podrunner-");
     this.svcDir = sockets.resolve("s");
     this.podInit = runtimeDir.resolve("pod_init.py");
-    this.runtimes = new Runtimes(runtimeDir, chatchatVenv, driverlessVenv);
+    this.runtimes = new Runtimes(runtimeDir, chatchatVenv, driverlessVenv, milvusVenv);
     this.python = runtimes.initPython();
     Files.createDirectories(svcDir);
     Files.createDirectories(claimsDir);
@@ -114,7 +115,8 @@ public final class PodRunner implements AutoCloseable {
             Path.of(a.get("state")),
             Path.of(a.get("runtime-dir")),
             Path.of(a.get("chatchat-venv")),
-            Path.of(a.get("driverless-venv")));
+            Path.of(a.get("driverless-venv")),
+            Path.of(a.get("milvus-venv")));
     Runtime.getRuntime().addShutdownHook(new Thread(runner::close, "pod-runner-stop"));
     runner.start(Boolean.parseBoolean(a.getOrDefault("taint", "false")));
     Thread.currentThread().join();

@@ -31,14 +31,17 @@ final class Runtimes {
   private final Path runtimeScripts;
   private final Path chatchatVenv;
   private final Path driverlessVenv;
+  private final Path milvusVenv;
 
   /** The Python installation the venvs were made from (their bin/python links into it). */
   private final Path pythonHome;
 
-  Runtimes(Path runtimeScripts, Path chatchatVenv, Path driverlessVenv) throws IOException {
+  Runtimes(Path runtimeScripts, Path chatchatVenv, Path driverlessVenv, Path milvusVenv)
+      throws IOException {
     this.runtimeScripts = runtimeScripts;
     this.chatchatVenv = chatchatVenv;
     this.driverlessVenv = driverlessVenv;
+    this.milvusVenv = milvusVenv;
     this.pythonHome = pythonHome(chatchatVenv);
   }
 
@@ -80,6 +83,8 @@ final class Runtimes {
         return script("postgresql", "postgres_entrypoint.sh");
       case "local.chatchat.io/model-standin":
         return script("model-standin", "model_standin_entrypoint.sh");
+      case "milvusdb/milvus":
+        return milvus();
       default:
         return null;
     }
@@ -98,6 +103,10 @@ final class Runtimes {
             + " MYSQL_* env as the official image does",
         "postgres:*, pgvector/pgvector:* -> e2e/runtime/postgres_entrypoint.sh: Debian's"
             + " PostgreSQL 15 (+ pgvector), initialised from POSTGRES_* env",
+        "milvusdb/milvus:* -> e2e/runtime/milvus_entrypoint.sh: the Milvus 2.3.5 standalone"
+            + " server of PyPI's milvus package ("
+            + milvusVenv
+            + "), embedded etcd and local storage, run as the image's `milvus run standalone`",
         "local.chatchat.io/model-standin -> e2e/runtime/model_standin.py (OpenAI-compatible LLM"
             + " and lexical embeddings; stands in for vLLM and TEI, which need GPUs)");
   }
@@ -107,6 +116,15 @@ final class Runtimes {
     env.put("PATH", venv.resolve("bin") + ":/usr/local/bin:/usr/bin:/bin");
     env.put("VIRTUAL_ENV", venv.toString());
     return new Runtime(name, List.of(pythonHome, venv, runtimeScripts), env, entrypoint);
+  }
+
+  private Runtime milvus() {
+    Runtime base = script("milvus", "milvus_entrypoint.sh");
+    List<Path> binds = new ArrayList<>(base.binds());
+    binds.add(milvusVenv);
+    Map<String, String> env = new LinkedHashMap<>(base.env());
+    env.put("MILVUS_VENV", milvusVenv.toString());
+    return new Runtime(base.name(), binds, env, base.entrypoint());
   }
 
   private Runtime script(String name, String script) {

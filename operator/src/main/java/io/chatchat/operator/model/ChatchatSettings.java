@@ -175,13 +175,23 @@ public final class ChatchatSettings {
           mv.put("password", "");
           mv.put("secure", vs.secure());
           kbs.put("milvus", mv);
+          // HNSW with its parameters: Chatchat's default index_params name no M and
+          // efConstruction, which Milvus refuses ("efConstruction out of range"), and langchain
+          // then silently falls back to AUTOINDEX. ef must be at least the number of hits.
+          int ef = Math.max(64, cr.getSpec().knowledgeBase.topK);
           kbs.put(
               "milvus_kwargs",
               orderedMap(
                   "search_params",
-                  orderedMap("metric_type", "L2"),
+                  orderedMap("metric_type", "L2", "params", orderedMap("ef", ef)),
                   "index_params",
-                  orderedMap("metric_type", "L2", "index_type", "HNSW")));
+                  orderedMap(
+                      "metric_type",
+                      "L2",
+                      "index_type",
+                      "HNSW",
+                      "params",
+                      orderedMap("M", 16, "efConstruction", 128))));
           break;
         }
       case PGVector:

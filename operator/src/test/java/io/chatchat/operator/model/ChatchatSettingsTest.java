@@ -152,9 +152,14 @@ class ChatchatSettingsTest {
                 + "  milvus_kwargs:\n"
                 + "    search_params:\n"
                 + "      metric_type: L2\n"
+                + "      params:\n"
+                + "        ef: 64\n"
                 + "    index_params:\n"
                 + "      metric_type: L2\n"
-                + "      index_type: HNSW\n"),
+                + "      index_type: HNSW\n"
+                + "      params:\n"
+                + "        M: 16\n"
+                + "        efConstruction: 128\n"),
         kb);
     assertTrue(kb.contains("DEFAULT_VS_TYPE: milvus\n"));
     assertEquals(
