@@ -100,11 +100,7 @@ class RealChatchatE2ETest extends E2ETest {
   @Test
   void anUpgradeGatedBySmokeQueriesAgainstTheRealChatchatCompletes() throws Exception {
     applyFile(Path.of("src/test/resources/real/faiss-mariadb.yaml"));
-    awaitStatus(
-        "real",
-        x -> readyForGeneration(x) && isTrue(x, Conditions.KNOWLEDGE_BASE_BUILT),
-        START,
-        Duration.ofSeconds(2));
+    awaitReadyAndBuilt("real");
     String next = "chatimage/chatchat:0.3.1.3-e2e-next";
     editCluster(
         "real",
@@ -139,16 +135,7 @@ class RealChatchatE2ETest extends E2ETest {
 
     // A runtime that really lacks the drivers: its preflight fails on the import itself.
     editCluster("real", c -> c.getSpec().image = "registry.invalid/chatchat-broken:drivers");
-    ChatchatCluster back =
-        awaitStatus(
-            "real",
-            x ->
-                x.getStatus().rollout != null
-                    && x.getStatus().rollout.phase
-                        == io.chatchat.operator.api.v1alpha1.RolloutStatus.Phase.RolledBack,
-            START,
-            Duration.ofSeconds(2));
-    String message = back.getStatus().rollout.message;
+    String message = rolledBackMessage("real");
     assertTrue(message.contains("failed at Preflight"), message);
     assertTrue(message.contains("No module named 'pymysql'"), "the real ImportError: " + message);
     assertEquals(
@@ -225,11 +212,7 @@ class RealChatchatE2ETest extends E2ETest {
   @Test
   void theQuickstartAnswersFromSamplesAndItsWebUiShowsThemInChromium() throws Exception {
     create(LocalCluster.REPO.resolve("examples/quickstart-local.yaml"), c -> {}, true);
-    awaitStatus(
-        "quickstart",
-        x -> readyForGeneration(x) && isTrue(x, Conditions.KNOWLEDGE_BASE_BUILT),
-        START,
-        Duration.ofSeconds(2));
+    awaitReadyAndBuilt("quickstart");
     for (var p : client.pods().inNamespace(ns).list().getItems()) {
       assertEquals(LocalCluster.PROCESS_NODE, p.getSpec().getNodeName(), p.getMetadata().getName());
     }
@@ -328,11 +311,7 @@ class RealChatchatE2ETest extends E2ETest {
   @Test
   void mariadbAndPgvectorBuildRebuildAndRollBackFromAnUnreachableDatabase() throws Exception {
     applyFile(Path.of("src/test/resources/real/pgvector-mariadb.yaml"));
-    awaitStatus(
-        "ext",
-        x -> readyForGeneration(x) && isTrue(x, Conditions.KNOWLEDGE_BASE_BUILT),
-        START,
-        Duration.ofSeconds(2));
+    awaitReadyAndBuilt("ext");
     var apiPods = pods("api", "ext");
     assertEquals(2, apiPods.size());
     int a = cluster.podPort(ns, apiPods.get(0).getMetadata().getName(), 7861);
@@ -344,16 +323,7 @@ class RealChatchatE2ETest extends E2ETest {
 
     var servingPods = pods("api", "ext").stream().map(p -> p.getMetadata().getName()).toList();
     editCluster("ext", c -> c.getSpec().metadataStore.external.uriSecretRef.name = "db-rotated");
-    ChatchatCluster back =
-        awaitStatus(
-            "ext",
-            x ->
-                x.getStatus().rollout != null
-                    && x.getStatus().rollout.phase
-                        == io.chatchat.operator.api.v1alpha1.RolloutStatus.Phase.RolledBack,
-            START,
-            Duration.ofSeconds(2));
-    String message = back.getStatus().rollout.message;
+    String message = rolledBackMessage("ext");
     assertTrue(message.contains("failed at Init"), message);
     assertTrue(message.contains("Access denied"), "MariaDB's own refusal: " + message);
     // The very pods that served before: neither the rollout nor the rollback restarted them.
@@ -379,11 +349,7 @@ class RealChatchatE2ETest extends E2ETest {
             c.getSpec().metadataStore.managed.engine =
                 io.chatchat.operator.api.v1alpha1.ManagedDatabase.Engine.valueOf(metadataEngine),
         false);
-    awaitStatus(
-        "mil",
-        x -> readyForGeneration(x) && isTrue(x, Conditions.KNOWLEDGE_BASE_BUILT),
-        START,
-        Duration.ofSeconds(2));
+    awaitReadyAndBuilt("mil");
     var apiPods = pods("api", "mil");
     int a = cluster.podPort(ns, apiPods.get(0).getMetadata().getName(), 7861);
     int b = cluster.podPort(ns, apiPods.get(1).getMetadata().getName(), 7861);
@@ -570,6 +536,30 @@ class RealChatchatE2ETest extends E2ETest {
       }
     }
     return answer.toString();
+  }
+
+  /** Waits until the cluster is Ready for its generation with its knowledge bases built. */
+  private void awaitReadyAndBuilt(String instance) {
+    awaitStatus(
+        instance,
+        x -> readyForGeneration(x) && isTrue(x, Conditions.KNOWLEDGE_BASE_BUILT),
+        START,
+        Duration.ofSeconds(2));
+  }
+
+  /** Waits until the cluster's rollout is RolledBack and returns its message. */
+  private String rolledBackMessage(String instance) {
+    return awaitStatus(
+            instance,
+            x ->
+                x.getStatus().rollout != null
+                    && x.getStatus().rollout.phase
+                        == io.chatchat.operator.api.v1alpha1.RolloutStatus.Phase.RolledBack,
+            START,
+            Duration.ofSeconds(2))
+        .getStatus()
+        .rollout
+        .message;
   }
 
   /** The images of the cluster's API pods that are not terminating. */
