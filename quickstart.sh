@@ -56,8 +56,8 @@ kubeconfig=$(e2e/scripts/local-cluster.sh up | tail -n 1)
 
 log "Preparing the local runtimes (Chatchat venv, PostgreSQL + pgvector, MariaDB; cached)"
 venvs=$(e2e/scripts/local-cluster.sh runtimes)
-milvus_venv=$(echo "$venvs" | tail -n 3 | head -n 1)
-chatchat_venv=$(echo "$venvs" | tail -n 2 | head -n 1)
+milvus_venv=$(echo "$venvs" | tail -n 3 | sed -n 1p)
+chatchat_venv=$(echo "$venvs" | tail -n 2 | sed -n 1p)
 driverless_venv=$(echo "$venvs" | tail -n 1)
 
 log "Starting the pod runner: node proc-0 runs its pods as local processes (log in .local/pod-runner.log)"

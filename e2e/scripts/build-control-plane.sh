@@ -114,7 +114,8 @@ func main() { etcdmain.Main(os.Args) }
 GO
   log "building etcd $ETCD_VERSION"
   (cd "$src" && go mod tidy 2>&1 | tail -5 >&2 && go build -v -trimpath -ldflags "-s -w" -o "$bin/etcd" . 2>&1) | progress etcd
-  "$bin/etcd" --version | head -1 >&2
+  # sed, not head: head would exit first and etcd die of SIGPIPE, failing the build under pipefail.
+  "$bin/etcd" --version 2>&1 | sed -n 1p >&2
 }
 
 build_kwok() {

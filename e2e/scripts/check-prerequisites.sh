@@ -23,6 +23,6 @@ if ! have go; then
   exit 1
 fi
 gv=$(go env GOVERSION | sed 's/^go//')
-if [ "$(printf '%s\n1.24\n' "$gv" | sort -V | head -n 1)" != "1.24" ]; then
+if [ "$(printf '%s\n1.24\n' "$gv" | sort -V | sed -n 1p)" != "1.24" ]; then
   echo "[prerequisites] Go 1.24 or newer is needed (found $gv)" >&2; exit 1
 fi
