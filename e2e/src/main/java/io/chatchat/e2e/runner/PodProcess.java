@@ -319,6 +319,9 @@ final class PodProcess implements Runnable {
         // the hook failed: go on to SIGTERM as the kubelet does
       }
     }
+    // The container's processes now: like a kubelet ending the container's cgroup, the stop ends
+    // them all, also those that outlive the process that started them (Chatchat's workers do).
+    List<ProcessHandle> tree = p.descendants().toList();
     // Never pid 0 (kill(0) would signal the runner's whole process group): before the sandbox's
     // first process is known, bwrap itself gets the SIGTERM.
     ProcessHandle.of(initPid > 1 ? initPid : p.pid()).ifPresent(ProcessHandle::destroy);
@@ -330,6 +333,7 @@ final class PodProcess implements Runnable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    tree.stream().filter(ProcessHandle::isAlive).forEach(ProcessHandle::destroyForcibly);
   }
 
   private void kill() {
