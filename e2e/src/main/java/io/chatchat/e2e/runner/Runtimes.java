@@ -77,18 +77,14 @@ final class Runtimes {
       case "mysql":
       case "mariadb":
       case "library/mysql":
-        return script("mariadb", "mysql_entrypoint.sh", List.of(), Map.of());
+        return script("mariadb", "mysql_entrypoint.sh");
       case "postgres":
       case "pgvector/pgvector":
-        return script("postgresql", "postgres_entrypoint.sh", List.of(), Map.of());
+        return script("postgresql", "postgres_entrypoint.sh");
       case "local.chatchat.io/model-standin":
-        return script("model-standin", "model_standin_entrypoint.sh", List.of(), Map.of());
+        return script("model-standin", "model_standin_entrypoint.sh");
       case "milvusdb/milvus":
-        return script(
-            "milvus",
-            "milvus_entrypoint.sh",
-            List.of(milvusVenv),
-            Map.of("MILVUS_VENV", milvusVenv.toString()));
+        return milvus();
       default:
         return null;
     }
@@ -122,16 +118,23 @@ final class Runtimes {
     return new Runtime(name, List.of(pythonHome, venv, runtimeScripts), env, entrypoint);
   }
 
-  /** A runtime whose entrypoint is one of the scripts, with its own extra binds and env. */
-  private Runtime script(
-      String name, String script, List<Path> extraBinds, Map<String, String> extraEnv) {
+  private Runtime milvus() {
+    Runtime base = script("milvus", "milvus_entrypoint.sh");
+    List<Path> binds = new ArrayList<>(base.binds());
+    binds.add(milvusVenv);
+    Map<String, String> env = new LinkedHashMap<>(base.env());
+    env.put("MILVUS_VENV", milvusVenv.toString());
+    return new Runtime(base.name(), binds, env, base.entrypoint());
+  }
+
+  private Runtime script(String name, String script) {
     Map<String, String> env = new LinkedHashMap<>();
     env.put("PATH", chatchatVenv.resolve("bin") + ":/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin");
     env.put("RUNTIME_DIR", runtimeScripts.toString());
-    env.putAll(extraEnv);
-    List<Path> binds = new ArrayList<>(List.of(pythonHome, chatchatVenv, runtimeScripts));
-    binds.addAll(extraBinds);
     return new Runtime(
-        name, binds, env, List.of("/bin/sh", runtimeScripts.resolve(script).toString()));
+        name,
+        List.of(pythonHome, chatchatVenv, runtimeScripts),
+        env,
+        List.of("/bin/sh", runtimeScripts.resolve(script).toString()));
   }
 }
