@@ -53,7 +53,9 @@ class OperatorEndpointsE2ETest extends E2ETest {
   void steadyStateReconciliationsSendNoApplies() throws Exception {
     applyFile(example("quickstart.yaml"));
     awaitReady("quickstart");
-    await().pollDelay(java.time.Duration.ofSeconds(2)).atMost(TIMEOUT).until(() -> true);
+    // The counter is the operator's, not this cluster's: wait until nothing else applies (earlier
+    // tests' namespaces still being deleted, their clusters reconciling).
+    awaitNoAppliesFor(java.time.Duration.ofSeconds(5));
     String before = get("/metrics").body();
     double applies = sum(before, "chatchat_operator_applies_total{");
     double reconciles = sum(before, "chatchat_operator_reconciliations_total{");
@@ -87,6 +89,31 @@ class OperatorEndpointsE2ETest extends E2ETest {
                     >= reconciles + 2);
     assertTrue(readyForGeneration(cr("quickstart").get()));
     assertEquals(applies, sum(get("/metrics").body(), "chatchat_operator_applies_total{"));
+  }
+
+  /**
+   * Waits until no namespace is terminating and the operator's apply counter stayed still for a
+   * whole window.
+   */
+  private void awaitNoAppliesFor(java.time.Duration window) {
+    double[] last = {-1};
+    long[] since = {System.nanoTime()};
+    await()
+        .atMost(java.time.Duration.ofMinutes(3))
+        .pollInterval(java.time.Duration.ofMillis(500))
+        .until(
+            () -> {
+              double now = sum(get("/metrics").body(), "chatchat_operator_applies_total{");
+              boolean terminating =
+                  client.namespaces().list().getItems().stream()
+                      .anyMatch(n -> "Terminating".equals(n.getStatus().getPhase()));
+              if (now != last[0] || terminating) {
+                last[0] = now;
+                since[0] = System.nanoTime();
+                return false;
+              }
+              return System.nanoTime() - since[0] >= window.toNanos();
+            });
   }
 
   /** Sum of the samples whose line starts with a prefix. */
