@@ -211,7 +211,9 @@ class RealChatchatE2ETest extends E2ETest {
    */
   @Test
   void theQuickstartAnswersFromSamplesAndItsWebUiShowsThemInChromium() throws Exception {
-    create(LocalCluster.REPO.resolve("examples/quickstart-local.yaml"), c -> {}, true);
+    create(
+        LocalCluster.REPO.resolve("examples/quickstart-local.yaml"),
+        RealChatchatE2ETest::placeOnProcessNode);
     awaitReadyAndBuilt("quickstart");
     for (var p : client.pods().inNamespace(ns).list().getItems()) {
       assertEquals(LocalCluster.PROCESS_NODE, p.getSpec().getNodeName(), p.getMetadata().getName());
@@ -244,19 +246,9 @@ class RealChatchatE2ETest extends E2ETest {
     assertTrue(java.nio.file.Files.size(shot) > 10_000, "a screenshot of the page: " + shot);
   }
 
-  /**
-   * Creates a manifest's objects, each ChatchatCluster changed first, and with {@code place} every
-   * pod placed on the process-backed node proc-0.
-   */
-  private void create(Path file, java.util.function.Consumer<ChatchatCluster> change, boolean place)
+  /** Creates a manifest's objects, each changed first (a ChatchatCluster as its own class). */
+  private void create(Path file, java.util.function.Consumer<HasMetadata> change)
       throws IOException {
-    var toleration =
-        new io.fabric8.kubernetes.api.model.TolerationBuilder()
-            .withKey(LocalCluster.PROCESS_TOLERATION_KEY)
-            .withOperator("Exists")
-            .withEffect("NoSchedule")
-            .build();
-    Map<String, String> node = Map.of(LocalCluster.PROCESS_TOLERATION_KEY, "true");
     try (var in = java.nio.file.Files.newInputStream(file)) {
       for (var item : client.load(in).items()) {
         HasMetadata o =
@@ -265,33 +257,39 @@ class RealChatchatE2ETest extends E2ETest {
                     io.fabric8.kubernetes.client.utils.Serialization.asJson(item),
                     ChatchatCluster.class)
                 : item;
-        if (o instanceof ChatchatCluster c) {
-          change.accept(c);
-        }
-        if (!place) {
-          // as the manifest places it
-        } else if (o instanceof io.fabric8.kubernetes.api.model.apps.Deployment d) {
-          d.getSpec().getTemplate().getSpec().setNodeSelector(node);
-          d.getSpec().getTemplate().getSpec().setTolerations(List.of(toleration));
-        } else if (o instanceof ChatchatCluster c) {
-          var spec = c.getSpec();
-          for (var tier : List.of(spec.api, spec.webui)) {
-            tier.nodeSelector = new java.util.LinkedHashMap<>(node);
-            tier.tolerations = new java.util.ArrayList<>(List.of(toleration));
-          }
-          spec.metadataStore.managed =
-              placed(spec.metadataStore.managedOrDefault(), node, toleration);
-          spec.vectorStore.managed =
-              placed(
-                  spec.vectorStore.managed == null
-                      ? new io.chatchat.operator.api.v1alpha1.ManagedVectorStore()
-                      : spec.vectorStore.managed,
-                  node,
-                  toleration);
-        }
+        change.accept(o);
         o.getMetadata().setNamespace(ns);
         client.resource(o).inNamespace(ns).create();
       }
+    }
+  }
+
+  /** Places the pods of a Deployment or of a ChatchatCluster on the process-backed node proc-0. */
+  private static void placeOnProcessNode(HasMetadata o) {
+    var toleration =
+        new io.fabric8.kubernetes.api.model.TolerationBuilder()
+            .withKey(LocalCluster.PROCESS_TOLERATION_KEY)
+            .withOperator("Exists")
+            .withEffect("NoSchedule")
+            .build();
+    Map<String, String> node = Map.of(LocalCluster.PROCESS_TOLERATION_KEY, "true");
+    if (o instanceof io.fabric8.kubernetes.api.model.apps.Deployment d) {
+      d.getSpec().getTemplate().getSpec().setNodeSelector(node);
+      d.getSpec().getTemplate().getSpec().setTolerations(List.of(toleration));
+    } else if (o instanceof ChatchatCluster c) {
+      var spec = c.getSpec();
+      for (var tier : List.of(spec.api, spec.webui)) {
+        tier.nodeSelector = new java.util.LinkedHashMap<>(node);
+        tier.tolerations = new java.util.ArrayList<>(List.of(toleration));
+      }
+      spec.metadataStore.managed = placed(spec.metadataStore.managedOrDefault(), node, toleration);
+      spec.vectorStore.managed =
+          placed(
+              spec.vectorStore.managed == null
+                  ? new io.chatchat.operator.api.v1alpha1.ManagedVectorStore()
+                  : spec.vectorStore.managed,
+              node,
+              toleration);
     }
   }
 
@@ -345,10 +343,12 @@ class RealChatchatE2ETest extends E2ETest {
   void twoApiReplicasShareOneMilvusStore(String metadataEngine) throws Exception {
     create(
         LocalCluster.REPO.resolve("e2e/src/test/resources/real/milvus.yaml"),
-        c ->
+        o -> {
+          if (o instanceof ChatchatCluster c) {
             c.getSpec().metadataStore.managed.engine =
-                io.chatchat.operator.api.v1alpha1.ManagedDatabase.Engine.valueOf(metadataEngine),
-        false);
+                io.chatchat.operator.api.v1alpha1.ManagedDatabase.Engine.valueOf(metadataEngine);
+          }
+        });
     awaitReadyAndBuilt("mil");
     var apiPods = pods("api", "mil");
     int a = cluster.podPort(ns, apiPods.get(0).getMetadata().getName(), 7861);

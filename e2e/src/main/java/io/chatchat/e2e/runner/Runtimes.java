@@ -77,14 +77,18 @@ final class Runtimes {
       case "mysql":
       case "mariadb":
       case "library/mysql":
-        return script("mariadb", "mysql_entrypoint.sh");
+        return script("mariadb", "mysql_entrypoint.sh", List.of(), Map.of());
       case "postgres":
       case "pgvector/pgvector":
-        return script("postgresql", "postgres_entrypoint.sh");
+        return script("postgresql", "postgres_entrypoint.sh", List.of(), Map.of());
       case "local.chatchat.io/model-standin":
-        return script("model-standin", "model_standin_entrypoint.sh");
+        return script("model-standin", "model_standin_entrypoint.sh", List.of(), Map.of());
       case "milvusdb/milvus":
-        return milvus();
+        return script(
+            "milvus",
+            "milvus_entrypoint.sh",
+            List.of(milvusVenv),
+            Map.of("MILVUS_VENV", milvusVenv.toString()));
       default:
         return null;
     }
@@ -118,23 +122,16 @@ final class Runtimes {
     return new Runtime(name, List.of(pythonHome, venv, runtimeScripts), env, entrypoint);
   }
 
-  private Runtime milvus() {
-    Runtime base = script("milvus", "milvus_entrypoint.sh");
-    List<Path> binds = new ArrayList<>(base.binds());
-    binds.add(milvusVenv);
-    Map<String, String> env = new LinkedHashMap<>(base.env());
-    env.put("MILVUS_VENV", milvusVenv.toString());
-    return new Runtime(base.name(), binds, env, base.entrypoint());
-  }
-
-  private Runtime script(String name, String script) {
+  /** A runtime whose entrypoint is one of the scripts, with its own extra binds and env. */
+  private Runtime script(
+      String name, String script, List<Path> extraBinds, Map<String, String> extraEnv) {
     Map<String, String> env = new LinkedHashMap<>();
     env.put("PATH", chatchatVenv.resolve("bin") + ":/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin");
     env.put("RUNTIME_DIR", runtimeScripts.toString());
+    env.putAll(extraEnv);
+    List<Path> binds = new ArrayList<>(List.of(pythonHome, chatchatVenv, runtimeScripts));
+    binds.addAll(extraBinds);
     return new Runtime(
-        name,
-        List.of(pythonHome, chatchatVenv, runtimeScripts),
-        env,
-        List.of("/bin/sh", runtimeScripts.resolve(script).toString()));
+        name, binds, env, List.of("/bin/sh", runtimeScripts.resolve(script).toString()));
   }
 }
