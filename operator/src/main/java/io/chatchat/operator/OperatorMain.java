@@ -8,6 +8,7 @@ import io.chatchat.operator.rollout.AddressFileResolver;
 import io.chatchat.operator.rollout.PodAddressResolver;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
 import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.RuntimeInfo;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
@@ -28,13 +29,25 @@ public final class OperatorMain implements AutoCloseable {
   private final HttpEndpoints http;
   private final KubernetesClient client;
   private final boolean ownsClient;
+  private final String leaseNamespace;
+  private final String identity;
+  private final java.util.concurrent.atomic.AtomicBoolean closing;
 
   private OperatorMain(
-      Operator operator, HttpEndpoints http, KubernetesClient client, boolean ownsClient) {
+      Operator operator,
+      HttpEndpoints http,
+      KubernetesClient client,
+      boolean ownsClient,
+      String leaseNamespace,
+      String identity,
+      java.util.concurrent.atomic.AtomicBoolean closing) {
+    this.closing = closing;
     this.operator = operator;
     this.http = http;
     this.client = client;
     this.ownsClient = ownsClient;
+    this.leaseNamespace = leaseNamespace;
+    this.identity = identity;
   }
 
   public static void main(String[] args) throws Exception {
@@ -73,6 +86,8 @@ public final class OperatorMain implements AutoCloseable {
     KubernetesClient c = ownsClient ? new KubernetesClientBuilder().build() : client;
     DefaultExports.register(registry);
     String identity = identity();
+    java.util.concurrent.atomic.AtomicBoolean closing =
+        new java.util.concurrent.atomic.AtomicBoolean();
     PrometheusMetrics metrics = new PrometheusMetrics(registry);
     Operator operator =
         new Operator(
@@ -88,12 +103,22 @@ public final class OperatorMain implements AutoCloseable {
                     new LeaderElectionConfiguration(
                         OperatorConfig.LEASE_NAME,
                         config.leaderElectionNamespace(),
-                        LeaderElectionConfiguration.LEASE_DURATION_DEFAULT_VALUE,
-                        LeaderElectionConfiguration.RENEW_DEADLINE_DEFAULT_VALUE,
-                        LeaderElectionConfiguration.RETRY_PERIOD_DEFAULT_VALUE,
+                        config.lease().duration(),
+                        config.lease().renewDeadline(),
+                        config.lease().retry(),
                         identity,
-                        null,
-                        config.exitOnLostLeadership()));
+                        // JOSDK would exit on stopped leadership also while the JVM shuts down,
+                        // from the shutdown hook, which then hangs before the Lease is released.
+                        new LeaderCallbacks(
+                            () -> {},
+                            () -> {
+                              if (config.exitOnLostLeadership() && !closing.get()) {
+                                LOG.error("lost the leader Lease {}; exiting", identity);
+                                System.exit(1);
+                              }
+                            },
+                            leader -> {}),
+                        false));
               }
             });
     ChatchatClusterReconciler reconciler =
@@ -129,7 +154,8 @@ public final class OperatorMain implements AutoCloseable {
         config.httpBindAddress(),
         http.port(),
         ChatchatCluster.class.getSimpleName());
-    return new OperatorMain(operator, http, c, ownsClient);
+    return new OperatorMain(
+        operator, http, c, ownsClient, config.leaderElectionNamespace(), identity, closing);
   }
 
   private static String identity() {
@@ -153,10 +179,14 @@ public final class OperatorMain implements AutoCloseable {
 
   @Override
   public void close() {
+    closing.set(true);
     try {
       operator.stop();
     } catch (RuntimeException e) {
       LOG.warn("stopping the operator: {}", e.toString());
+    }
+    if (leaseNamespace != null) {
+      LeaseRelease.release(client, leaseNamespace, OperatorConfig.LEASE_NAME, identity);
     }
     http.close();
     if (ownsClient) {

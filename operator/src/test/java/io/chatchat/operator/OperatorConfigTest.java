@@ -35,4 +35,31 @@ class OperatorConfigTest {
     assertEquals(4, c.reconcileThreads());
     assertEquals(true, c.exitOnLostLeadership(), "a pod that lost leadership must exit");
   }
+
+  @Test
+  void leaseTimingsDefaultToAFailoverUnderTenSecondsAndComeFromTheEnvironment() {
+    OperatorConfig.LeaseTimings d = OperatorConfig.fromEnvironment(Map.of()).lease();
+    assertEquals(java.time.Duration.ofSeconds(6), d.duration());
+    assertEquals(java.time.Duration.ofSeconds(4), d.renewDeadline());
+    assertEquals(java.time.Duration.ofSeconds(1), d.retry());
+    OperatorConfig.LeaseTimings set =
+        OperatorConfig.fromEnvironment(
+                Map.of(
+                    "LEADER_ELECTION_LEASE_DURATION_SECONDS", "15",
+                    "LEADER_ELECTION_RENEW_DEADLINE_SECONDS", "10",
+                    "LEADER_ELECTION_RETRY_PERIOD_SECONDS", "2"))
+            .lease();
+    assertEquals(java.time.Duration.ofSeconds(15), set.duration());
+    IllegalArgumentException e =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                OperatorConfig.fromEnvironment(
+                    Map.of(
+                        "LEADER_ELECTION_LEASE_DURATION_SECONDS", "4",
+                        "LEADER_ELECTION_RENEW_DEADLINE_SECONDS", "4")));
+    assertEquals(
+        "leader election needs lease duration > renew deadline > retry period > 0, got 4s, 4s, 1s",
+        e.getMessage());
+  }
 }
