@@ -129,8 +129,86 @@ class LifecycleE2ETest extends E2ETest {
                       .get(0)
                       .getImage()
                       .equals("chatimage/chatchat:0.3.1.3-717e03e-20241109")
-                  && cm.getData().get("kb_settings.yaml").contains("DEFAULT_VS_TYPE: es");
+                  && cm.getData().get("kb_settings.yaml").contains("DEFAULT_VS_TYPE: \"es\"");
             });
+    awaitReady("quickstart");
+  }
+
+  /**
+   * Server-side apply keeps fields that other managers set; for the parts the operator owns
+   * wholesale (container env and args, settings keys, Service ports) it takes them out, since
+   * Chatchat reads any env var named like a setting. Annotations others add stay.
+   */
+  @Test
+  void fieldsOtherManagersAddAreTakenOutOfWhatTheOperatorOwns() throws Exception {
+    applyFile(example("quickstart.yaml"));
+    awaitReady("quickstart");
+    String out =
+        cluster.kubectl(
+            "set", "env", "deployment/quickstart-api", "-n", ns, "DEFAULT_VS_TYPE=faiss");
+    assertTrue(out.contains("env updated"), out);
+    client
+        .apps()
+        .deployments()
+        .inNamespace(ns)
+        .withName("quickstart-api")
+        .edit(
+            d -> {
+              d.getMetadata().getAnnotations().put("example.com/owner", "team-a");
+              d.getSpec()
+                  .getTemplate()
+                  .getSpec()
+                  .getContainers()
+                  .get(0)
+                  .setArgs(List.of("--rogue"));
+              return d;
+            });
+    client
+        .configMaps()
+        .inNamespace(ns)
+        .withName(settingsName("quickstart"))
+        .edit(
+            cm -> {
+              cm.getData().put("prompt_settings.yaml", "rag: {}\n");
+              return cm;
+            });
+    client
+        .services()
+        .inNamespace(ns)
+        .withName("quickstart-api")
+        .edit(
+            svc -> {
+              svc.getSpec()
+                  .getPorts()
+                  .add(
+                      new io.fabric8.kubernetes.api.model.ServicePortBuilder()
+                          .withName("debug")
+                          .withPort(5678)
+                          .build());
+              return svc;
+            });
+
+    await()
+        .atMost(TIMEOUT)
+        .until(
+            () -> {
+              var c =
+                  deployment("quickstart-api")
+                      .getSpec()
+                      .getTemplate()
+                      .getSpec()
+                      .getContainers()
+                      .get(0);
+              var svc = client.services().inNamespace(ns).withName("quickstart-api").get();
+              return c.getEnv().stream().noneMatch(e -> e.getName().equals("DEFAULT_VS_TYPE"))
+                  && (c.getArgs() == null || c.getArgs().isEmpty())
+                  && !settings("quickstart").getData().containsKey("prompt_settings.yaml")
+                  && svc.getSpec().getPorts().stream().noneMatch(p -> p.getPort() == 5678);
+            });
+    assertEquals(
+        "team-a",
+        deployment("quickstart-api").getMetadata().getAnnotations().get("example.com/owner"),
+        "others' annotations stay");
     awaitReady("quickstart");
   }
 
