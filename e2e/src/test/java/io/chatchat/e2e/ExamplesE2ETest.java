@@ -40,12 +40,12 @@ class ExamplesE2ETest extends E2ETest {
 
     ConfigMap settings = settings("quickstart");
     assertTrue(
-        settings.getData().get("kb_settings.yaml").contains("host: elasticsearch.search.svc"));
-    assertTrue(settings.getData().get("kb_settings.yaml").contains("DEFAULT_VS_TYPE: es"));
+        settings.getData().get("kb_settings.yaml").contains("host: \"elasticsearch.search.svc\""));
+    assertTrue(settings.getData().get("kb_settings.yaml").contains("DEFAULT_VS_TYPE: \"es\""));
     String models = settings.getData().get("model_settings.yaml");
-    assertTrue(models.contains("api_base_url: http://vllm.models.svc:8000/v1"), models);
+    assertTrue(models.contains("api_base_url: \"http://vllm.models.svc:8000/v1\""), models);
     assertTrue(models.contains("auto_detect_model: false"), models);
-    assertTrue(models.contains("DEFAULT_LLM_MODEL: qwen2.5-7b-instruct"), models);
+    assertTrue(models.contains("DEFAULT_LLM_MODEL: \"qwen2.5-7b-instruct\""), models);
     assertFalse(
         String.join("", settings.getData().values()).contains("change-me"),
         "a secret leaked into the ConfigMap");
@@ -145,7 +145,7 @@ class ExamplesE2ETest extends E2ETest {
     assertEquals("sleep", container.getLifecycle().getPreStop().getExec().getCommand().get(0));
 
     String kb = settings("team-kb").getData().get("kb_settings.yaml");
-    assertTrue(kb.contains("DEFAULT_KNOWLEDGE_BASE: handbook"), kb);
+    assertTrue(kb.contains("DEFAULT_KNOWLEDGE_BASE: \"handbook\""), kb);
     assertTrue(kb.contains("VECTOR_SEARCH_TOP_K: 5"), kb);
     assertEquals(
         "50Gi",

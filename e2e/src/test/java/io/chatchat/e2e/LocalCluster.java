@@ -124,6 +124,12 @@ public final class LocalCluster {
     runner.start(true);
   }
 
+  /** The real Chatchat runtime's virtualenv (built once by runtimes.sh, then cached). */
+  public static Path chatchatVenv() {
+    String[] venvs = script("runtimes").trim().split("\n");
+    return Path.of(venvs[venvs.length - 2].trim());
+  }
+
   public static final String PROCESS_NODE = "proc-0";
   public static final String PROCESS_TOLERATION_KEY = PodRunner.NODE_LABEL;
 

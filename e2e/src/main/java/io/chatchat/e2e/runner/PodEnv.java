@@ -21,17 +21,17 @@ import java.util.Map;
  * reference to a variable defined earlier is replaced, {@code $$} is a literal {@code $}, anything
  * else stays as written). Command and args are expanded against the whole environment.
  */
-final class PodEnv {
+public final class PodEnv {
   private PodEnv() {}
 
   /** Thrown when a required Secret or ConfigMap key is missing, as CreateContainerConfigError. */
-  static final class ConfigError extends Exception {
+  public static final class ConfigError extends Exception {
     ConfigError(String message) {
       super(message);
     }
   }
 
-  static Map<String, String> resolve(
+  public static Map<String, String> resolve(
       KubernetesClient client, Pod pod, Container c, String podIp, Map<String, String> imageEnv)
       throws ConfigError {
     String ns = pod.getMetadata().getNamespace();
@@ -70,7 +70,7 @@ final class PodEnv {
     return env;
   }
 
-  static List<String> command(Container c, Map<String, String> env) {
+  public static List<String> command(Container c, Map<String, String> env) {
     List<String> out = new ArrayList<>();
     for (String s : c.getCommand() == null ? List.<String>of() : c.getCommand()) {
       out.add(expand(s, env));
@@ -144,7 +144,7 @@ final class PodEnv {
   }
 
   /** Kubernetes' $(VAR) expansion (k8s.io/kubernetes third_party/forked/golang/expansion). */
-  static String expand(String input, Map<String, String> env) {
+  public static String expand(String input, Map<String, String> env) {
     StringBuilder out = new StringBuilder();
     int i = 0;
     while (i < input.length()) {

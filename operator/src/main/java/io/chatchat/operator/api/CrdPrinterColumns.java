@@ -11,7 +11,8 @@ import java.util.List;
 
 /**
  * Build step after fabric8's CRD generator, which sorts printer columns by JSON path: puts them in
- * the order kubectl users read them (Ready, Phase, Version, API, Age).
+ * the order kubectl users read them (Ready, Phase, Version, API, Age), and adds the schema
+ * constraints of {@link CrdSchemaRefinements}.
  */
 public final class CrdPrinterColumns {
   static final List<String> ORDER = List.of("Ready", "Phase", "Version", "API", "Age");
@@ -26,6 +27,7 @@ public final class CrdPrinterColumns {
         Serialization.unmarshal(Files.readString(file), CustomResourceDefinition.class);
     for (CustomResourceDefinitionVersion v : crd.getSpec().getVersions()) {
       v.getAdditionalPrinterColumns().sort(Comparator.comparingInt(CrdPrinterColumns::rank));
+      CrdSchemaRefinements.refine(v.getSchema().getOpenAPIV3Schema().getProperties().get("spec"));
     }
     Files.writeString(file, HEADER + Serialization.asYaml(crd).replaceFirst("^---\n", ""));
   }

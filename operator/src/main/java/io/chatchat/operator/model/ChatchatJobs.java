@@ -202,7 +202,7 @@ public final class ChatchatJobs {
             + " && for kb in \"$@\"; do python -m chatchat.cli kb -r -n \"$kb\" || exit 1; done"
             + " && python -c \"$VERIFY\" verify \"$@\"";
     List<String> command = new ArrayList<>(List.of("/bin/sh", "-c", script, "kb-build"));
-    command.addAll(targets);
+    targets.stream().map(Kubelet::literal).forEach(command::add);
     return job(
         cr,
         Names.buildJob(cr, buildHash(cr)),

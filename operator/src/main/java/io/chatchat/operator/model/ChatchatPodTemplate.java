@@ -68,16 +68,9 @@ final class ChatchatPodTemplate {
    * command.
    */
   static String prepareDirs(ChatchatCluster cr) {
-    String root = cr.getSpec().chatchatRoot;
-    return "mkdir -p "
-        + root
-        + "/data/media/image "
-        + root
-        + "/data/media/audio "
-        + root
-        + "/data/media/video "
-        + root
-        + "/data/temp/openai_files "
+    // The root reaches the shell as an environment variable, quoted, never as script text.
+    return "mkdir -p \"$CHATCHAT_ROOT/data/media/image\" \"$CHATCHAT_ROOT/data/media/audio\""
+        + " \"$CHATCHAT_ROOT/data/media/video\" \"$CHATCHAT_ROOT/data/temp/openai_files\" "
         + TMP
         + "/home";
   }
@@ -277,8 +270,9 @@ final class ChatchatPodTemplate {
         .build();
   }
 
+  /** A variable with a literal value: the kubelet expands nothing in it. */
   static EnvVar env(String name, String value) {
-    return new EnvVarBuilder().withName(name).withValue(value).build();
+    return new EnvVarBuilder().withName(name).withValue(Kubelet.literal(value)).build();
   }
 
   private static VolumeMount mount(String name, String path) {

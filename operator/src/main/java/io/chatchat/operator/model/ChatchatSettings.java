@@ -51,13 +51,17 @@ public final class ChatchatSettings {
   static final String ENV_VS_PASSWORD = "CHATCHAT_OPERATOR_VS_PASSWORD";
   static final String ENV_PG_URI = "CHATCHAT_OPERATOR_PG_URI";
 
+  /**
+   * Every string double-quoted: PyYAML (pydantic-settings' loader in Chatchat) reads an unquoted
+   * 2024-01-01 as a date, 1:20 as the integer 80 and 0x1F, 1_000 or .inf as numbers.
+   */
   private static final ObjectMapper YAML =
       new ObjectMapper(
           YAMLFactory.builder()
               .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
-              .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
-              .enable(YAMLGenerator.Feature.ALWAYS_QUOTE_NUMBERS_AS_STRINGS)
+              .disable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
               .build());
+
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private ChatchatSettings() {}
@@ -273,15 +277,18 @@ public final class ChatchatSettings {
       int concurrency,
       List<String> llmModels,
       List<String> embedModels) {
+    // In the env variable (keyEnv set) the kubelet expands $(VAR): only the key reference may.
+    java.util.function.UnaryOperator<String> user =
+        keyEnv == null ? java.util.function.UnaryOperator.identity() : Kubelet::literal;
     Map<String, Object> p = new LinkedHashMap<>();
     p.put("platform_name", name);
     p.put("platform_type", PLATFORM_TYPE);
-    p.put("api_base_url", endpoint.baseUrl());
+    p.put("api_base_url", user.apply(endpoint.baseUrl()));
     p.put("api_key", keyEnv != null && endpoint.apiKey() != null ? "$(" + keyEnv + ")" : "EMPTY");
     p.put("api_concurrencies", concurrency);
     p.put("auto_detect_model", false);
-    p.put("llm_models", List.copyOf(llmModels));
-    p.put("embed_models", List.copyOf(embedModels));
+    p.put("llm_models", llmModels.stream().map(user).toList());
+    p.put("embed_models", embedModels.stream().map(user).toList());
     p.put("text2image_models", List.of());
     p.put("image2text_models", List.of());
     p.put("rerank_models", List.of());

@@ -106,8 +106,8 @@ public final class ModelServers {
 
   static Container vllmContainer(VllmSpec v) {
     List<String> args = new ArrayList<>();
-    args.add("--model=" + v.model);
-    args.add("--served-model-name=" + v.effectiveServedModelName());
+    args.add("--model=" + Kubelet.literal(v.model));
+    args.add("--served-model-name=" + Kubelet.literal(v.effectiveServedModelName()));
     args.add("--host=0.0.0.0");
     args.add("--port=" + Endpoints.LLM_PORT);
     args.add("--download-dir=" + CACHE_PATH);
@@ -126,8 +126,8 @@ public final class ModelServers {
 
   static Container teiContainer(TeiSpec t) {
     List<String> args = new ArrayList<>();
-    args.add("--model-id=" + t.model);
-    args.add("--served-model-name=" + t.effectiveServedModelName());
+    args.add("--model-id=" + Kubelet.literal(t.model));
+    args.add("--served-model-name=" + Kubelet.literal(t.effectiveServedModelName()));
     args.add("--hostname=0.0.0.0");
     args.add("--port=" + Endpoints.EMBEDDING_PORT);
     args.add("--huggingface-hub-cache=" + CACHE_PATH);

@@ -63,6 +63,8 @@ import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -208,7 +210,9 @@ public class ChatchatClusterReconciler implements Reconciler<ChatchatCluster> {
 
       // Reconcile.
       if (problems.isEmpty()) {
-        plan = plan(cr, secretDigests(cr, lookup), now);
+        Map<String, String> digests = secretDigests(cr, lookup);
+        repairUnreadableStableSpec(cr, digests);
+        plan = plan(cr, digests, now);
         observed = applyAll(plan, lookup, context, problems, now);
       }
     } catch (NamespaceTerminatingException e) {
@@ -338,6 +342,29 @@ public class ChatchatClusterReconciler implements Reconciler<ChatchatCluster> {
       ChatchatCluster stable,
       RolloutStatus rollout,
       String revision) {}
+
+  /**
+   * A status.lastStableSpec that is not a readable spec (edited through the status subresource, or
+   * written by another version) is replaced by the current spec, which then counts as stable;
+   * reported by a Warning Event. Without this every reconciliation would fail on it.
+   */
+  private void repairUnreadableStableSpec(ChatchatCluster cr, Map<String, String> digests) {
+    ChatchatClusterStatus s = cr.getStatus();
+    String problem = s == null ? null : RolloutPlan.unreadableStableSpec(s.lastStableSpec);
+    if (problem == null) {
+      return;
+    }
+    s.lastStableSpec = RolloutPlan.toJson(cr.getSpec());
+    s.stableRevision = RolloutPlan.revision(cr.getSpec(), digests);
+    events.record(
+        cr,
+        EventRecorder.WARNING,
+        "StableSpecRepaired",
+        "status.lastStableSpec could not be read ("
+            + problem
+            + "); the current spec now counts as the stable one, and a rollout in progress is"
+            + " not rolled back to the unreadable spec");
+  }
 
   /** Annotate the cluster with a new value of this to roll out a rolled-back spec again. */
   public static final String RETRY_ANNOTATION = "chatchat.io/retry-rollout";
@@ -1236,6 +1263,7 @@ public class ChatchatClusterReconciler implements Reconciler<ChatchatCluster> {
     for (HasMetadata object : objects) {
       ReconcileSupport.stamp(object);
       if (upToDate(object, context)) {
+        removeForeignFields(object, context);
         continue;
       }
       try {
@@ -1254,10 +1282,60 @@ public class ChatchatClusterReconciler implements Reconciler<ChatchatCluster> {
                       + object.getMetadata().getName()
                       + " was rejected by the API server: "
                       + rootMessage(e)));
+        } else if (e.getCode() >= 500) {
+          throw new KubernetesClientException(
+              object.getKind()
+                  + " "
+                  + object.getMetadata().getName()
+                  + " could not be applied, the API server answered HTTP "
+                  + e.getCode()
+                  + ": "
+                  + rootMessage(e),
+              e);
         } else {
           throw e;
         }
       }
+    }
+  }
+
+  /** Field manager of the JSON patches that take out what other managers added. */
+  static final String DRIFT_FIELD_MANAGER = FIELD_MANAGER + "-drift";
+
+  /**
+   * Takes out what other field managers added to the parts of an up-to-date object the operator
+   * owns wholesale ({@link ForeignFields}).
+   */
+  private void removeForeignFields(HasMetadata desired, Context<ChatchatCluster> context) {
+    HasMetadata actual = secondary(context, desired.getClass(), desired.getMetadata().getName());
+    List<Map<String, Object>> ops = ForeignFields.removals(desired, actual);
+    if (ops.isEmpty()) {
+      return;
+    }
+    try {
+      client
+          .resource(actual)
+          .patch(
+              new PatchContext.Builder()
+                  .withPatchType(PatchType.JSON)
+                  .withFieldManager(DRIFT_FIELD_MANAGER)
+                  .build(),
+              MAPPER.writeValueAsString(ops));
+      metrics.applied(desired.getKind());
+      LOG.info(
+          "took out what other managers added to {} {}/{}: {}",
+          desired.getKind(),
+          desired.getMetadata().getNamespace(),
+          desired.getMetadata().getName(),
+          ops.stream().map(o -> o.get("op") + " " + o.get("path")).toList());
+    } catch (KubernetesClientException e) {
+      if (namespaceTerminating(e)) {
+        throw new NamespaceTerminatingException(e);
+      }
+      // A concurrent change: the next reconciliation looks again.
+      LOG.debug("drift patch of {} failed: {}", desired.getMetadata().getName(), e.toString());
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException(e);
     }
   }
 
@@ -1541,10 +1619,16 @@ public class ChatchatClusterReconciler implements Reconciler<ChatchatCluster> {
         Conditions.READY,
         false,
         "ReconcileError",
-        "The operator could not reconcile (it retries): "
+        "The operator could not reconcile (it retries with back-off): "
             + (message.length() > 500 ? message.substring(0, 500) : message),
         cr.getMetadata().getGeneration() == null ? 0 : cr.getMetadata().getGeneration(),
         Instant.now());
+    status.phase = ChatchatClusterStatus.Phase.Degraded;
+    Condition ready = Conditions.find(status.conditions, Conditions.READY);
+    Condition before = Conditions.find(prev, Conditions.READY);
+    if (before == null || !Objects.equals(before.getMessage(), ready.getMessage())) {
+      events.record(cr, EventRecorder.WARNING, "ReconcileError", ready.getMessage());
+    }
     return ErrorStatusUpdateControl.patchStatus(statusPatch(cr, status));
   }
 }

@@ -104,6 +104,29 @@ public final class RolloutPlan {
     }
   }
 
+  /** Why a status.lastStableSpec cannot serve as the stable spec; null when it can or is unset. */
+  public static String unreadableStableSpec(String json) {
+    if (json == null) {
+      return null;
+    }
+    try {
+      ChatchatClusterSpec spec = JSON.readValue(json, ChatchatClusterSpec.class);
+      if (spec == null
+          || spec.metadataStore == null
+          || spec.metadataStore.type == null
+          || spec.vectorStore == null
+          || spec.vectorStore.type == null
+          || spec.llm == null
+          || spec.embedding == null) {
+        return "it lacks metadataStore, vectorStore, llm or embedding";
+      }
+      return null;
+    } catch (JsonProcessingException e) {
+      String m = e.getOriginalMessage();
+      return m.length() > 200 ? m.substring(0, 200) : m;
+    }
+  }
+
   static ChatchatClusterSpec copy(ChatchatClusterSpec spec) {
     return fromJson(toJson(spec));
   }

@@ -2,10 +2,15 @@ package io.chatchat.operator.validation;
 
 import io.chatchat.operator.api.v1alpha1.ChatchatCluster;
 import io.chatchat.operator.api.v1alpha1.ChatchatClusterSpec;
+import io.chatchat.operator.api.v1alpha1.KnowledgeBaseSpec;
 import io.chatchat.operator.api.v1alpha1.MetadataStoreSpec;
+import io.chatchat.operator.api.v1alpha1.ModelServerSpec;
+import io.chatchat.operator.api.v1alpha1.Quantities;
 import io.chatchat.operator.api.v1alpha1.SecretKeyRef;
 import io.chatchat.operator.model.ChatchatSettings;
 import io.chatchat.operator.rollout.RolloutPlan;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.ResourceRequirements;
 import io.fabric8.kubernetes.api.model.Secret;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -21,6 +26,9 @@ import java.util.function.Function;
  */
 public final class SpecValidator {
   private SpecValidator() {}
+
+  private static final java.util.regex.Pattern KB_NAME =
+      java.util.regex.Pattern.compile(KnowledgeBaseSpec.NAME_REGEX);
 
   /** A problem found in the spec: a machine-readable reason and a message for the user. */
   public record Problem(String reason, String message) {}
@@ -39,18 +47,8 @@ public final class SpecValidator {
     if (badStep != null) {
       problems.add(new Problem("InvalidCanaryStep", badStep));
     }
-    for (SecretKeyRef ref : ChatchatSettings.referencedSecretKeys(cr)) {
-      Secret s = secrets.apply(ref.name);
-      if (s == null) {
-        problems.add(
-            new Problem(
-                REASON_SECRET_MISSING,
-                "Secret " + ref.name + " does not exist in the cluster's namespace"));
-      } else if (value(s, ref.key) == null) {
-        problems.add(
-            new Problem(REASON_SECRET_MISSING, "Secret " + ref.name + " has no key " + ref.key));
-      }
-    }
+    problems.addAll(missingSecrets(referencedSecretKeys(spec, cr), secrets));
+    problems.addAll(quantityProblems(spec));
     for (SecretKeyRef ref : ChatchatSettings.secretKeysInsideJson(cr)) {
       Secret s = secrets.apply(ref.name);
       String v = s == null ? null : value(s, ref.key);
@@ -67,15 +65,14 @@ public final class SpecValidator {
                     + " it inside a JSON setting, where such characters break parsing"));
       }
     }
-    for (String kb : spec.knowledgeBase.build.knowledgeBases) {
-      if (!kb.matches("[A-Za-z0-9_][-A-Za-z0-9_.]{0,49}")) {
+    List<String> names = new ArrayList<>(spec.knowledgeBase.build.knowledgeBases);
+    names.add(0, spec.knowledgeBase.defaultKnowledgeBase);
+    for (String kb : names) {
+      if (kb == null || !KB_NAME.matcher(kb).matches()) {
         problems.add(
             new Problem(
                 "InvalidKnowledgeBaseName",
-                "knowledgeBase.build.knowledgeBases: '"
-                    + kb
-                    + "' is not a knowledge-base name (1 to 50 letters, digits, '_', '-' or '.',"
-                    + " not starting with '-' or '.')"));
+                "'" + kb + "' is not a knowledge-base name: " + KnowledgeBaseSpec.NAME_RULE));
       }
     }
     if (spec.metadataStore.type == MetadataStoreSpec.Type.External) {
@@ -94,6 +91,100 @@ public final class SpecValidator {
     }
     return problems;
   }
+
+  /** Every Secret key a pod the operator renders reads: Chatchat's and the model servers'. */
+  static List<SecretKeyRef> referencedSecretKeys(ChatchatClusterSpec spec, ChatchatCluster cr) {
+    List<SecretKeyRef> refs = new ArrayList<>(ChatchatSettings.referencedSecretKeys(cr));
+    for (ModelServerSpec server : java.util.Arrays.asList(spec.llm.vllm, spec.embedding.tei)) {
+      if (server != null && server.hfTokenSecretRef != null) {
+        refs.add(server.hfTokenSecretRef);
+      }
+    }
+    return refs;
+  }
+
+  /** One problem per missing Secret (naming its keys), one per missing key of an existing one. */
+  static List<Problem> missingSecrets(List<SecretKeyRef> refs, Function<String, Secret> secrets) {
+    Map<String, java.util.Set<String>> absent = new java.util.LinkedHashMap<>();
+    List<Problem> problems = new ArrayList<>();
+    for (SecretKeyRef ref : refs) {
+      Secret s = secrets.apply(ref.name);
+      if (s == null) {
+        absent.computeIfAbsent(ref.name, n -> new java.util.LinkedHashSet<>()).add(ref.key);
+      } else if (value(s, ref.key) == null) {
+        String message = "Secret " + ref.name + " has no key " + ref.key;
+        if (problems.stream().noneMatch(p -> p.message().equals(message))) {
+          problems.add(new Problem(REASON_SECRET_MISSING, message));
+        }
+      }
+    }
+    absent.forEach(
+        (name, keys) ->
+            problems.add(
+                0,
+                new Problem(
+                    REASON_SECRET_MISSING,
+                    "Secret "
+                        + name
+                        + " does not exist in the cluster's namespace (keys read: "
+                        + String.join(", ", keys)
+                        + ")")));
+    return problems;
+  }
+
+  /** Requests and limits that are not Kubernetes quantities, by field. */
+  static List<Problem> quantityProblems(ChatchatClusterSpec spec) {
+    Map<String, ResourceRequirements> tiers = new java.util.LinkedHashMap<>();
+    tiers.put("api", spec.api.resources);
+    tiers.put("webui", spec.webui.resources);
+    if (spec.metadataStore.managed != null) {
+      tiers.put("metadataStore.managed", spec.metadataStore.managed.resources);
+    }
+    if (spec.vectorStore.managed != null) {
+      tiers.put("vectorStore.managed", spec.vectorStore.managed.resources);
+    }
+    if (spec.llm.vllm != null) {
+      tiers.put("llm.vllm", spec.llm.vllm.resources);
+    }
+    if (spec.embedding.tei != null) {
+      tiers.put("embedding.tei", spec.embedding.tei.resources);
+    }
+    List<Problem> problems = new ArrayList<>();
+    tiers.forEach(
+        (tier, res) -> {
+          if (res != null) {
+            badQuantities(tier + ".resources.requests", res.getRequests(), problems);
+            badQuantities(tier + ".resources.limits", res.getLimits(), problems);
+          }
+        });
+    return problems;
+  }
+
+  private static void badQuantities(
+      String field, Map<String, Quantity> values, List<Problem> problems) {
+    if (values == null) {
+      return;
+    }
+    values.forEach(
+        (name, q) -> {
+          String text = q == null ? "" : q.toString();
+          if (!QUANTITY.matcher(text).matches()) {
+            problems.add(
+                new Problem(
+                    "InvalidQuantity",
+                    field
+                        + "."
+                        + name
+                        + ": '"
+                        + text
+                        + "' is not a Kubernetes quantity (such as 500m or 2 for CPU, 512Mi or 4Gi"
+                        + " for memory)"));
+          }
+        });
+  }
+
+  private static final java.util.regex.Pattern QUANTITY =
+      java.util.regex.Pattern.compile(Quantities.REGEX);
 
   /** Why Chatchat could not use this SQLAlchemy URI as a shared database, or null. */
   static String databaseUriProblem(String uri) {

@@ -31,17 +31,17 @@ class ChatchatSettingsTest {
         HEADER
             + "log_verbose: false\n"
             + "HTTPX_DEFAULT_TIMEOUT: 300\n"
-            + "KB_ROOT_PATH: /root/chatchat_data/data/knowledge_base\n"
-            + "DB_ROOT_PATH: /root/chatchat_data/data/knowledge_base/info.db\n"
+            + "KB_ROOT_PATH: \"/root/chatchat_data/data/knowledge_base\"\n"
+            + "DB_ROOT_PATH: \"/root/chatchat_data/data/knowledge_base/info.db\"\n"
             + "OPEN_CROSS_DOMAIN: false\n"
-            + "DEFAULT_BIND_HOST: 0.0.0.0\n"
+            + "DEFAULT_BIND_HOST: \"0.0.0.0\"\n"
             + "API_SERVER:\n"
-            + "  host: 0.0.0.0\n"
+            + "  host: \"0.0.0.0\"\n"
             + "  port: 7861\n"
-            + "  public_host: demo-api.team.svc\n"
+            + "  public_host: \"demo-api.team.svc\"\n"
             + "  public_port: 7861\n"
             + "WEBUI_SERVER:\n"
-            + "  host: 0.0.0.0\n"
+            + "  host: \"0.0.0.0\"\n"
             + "  port: 8501\n",
         ChatchatSettings.files(TestClusters.external()).get(ChatchatSettings.BASIC));
   }
@@ -51,7 +51,7 @@ class ChatchatSettingsTest {
     String basic = ChatchatSettings.files(TestClusters.singlePod()).get(ChatchatSettings.BASIC);
     assertTrue(
         basic.contains(
-            "SQLALCHEMY_DATABASE_URI: sqlite:////root/chatchat_data/data/knowledge_base/info.db\n"),
+            "SQLALCHEMY_DATABASE_URI: \"sqlite:////root/chatchat_data/data/knowledge_base/info.db\"\n"),
         basic);
     assertFalse(env(TestClusters.singlePod()).containsKey("SQLALCHEMY_DATABASE_URI"));
   }
@@ -88,8 +88,8 @@ class ChatchatSettingsTest {
     c.getSpec().vectorStore.elasticsearch.port = 9243;
     assertEquals(
         HEADER
-            + "DEFAULT_KNOWLEDGE_BASE: samples\n"
-            + "DEFAULT_VS_TYPE: es\n"
+            + "DEFAULT_KNOWLEDGE_BASE: \"samples\"\n"
+            + "DEFAULT_VS_TYPE: \"es\"\n"
             + "CACHED_VS_NUM: 1\n"
             + "CACHED_MEMO_VS_NUM: 10\n"
             + "CHUNK_SIZE: 750\n"
@@ -98,7 +98,7 @@ class ChatchatSettingsTest {
             + "SCORE_THRESHOLD: 0.0\n"
             + "kbs_config:\n"
             + "  es:\n"
-            + "    host: es.search.svc\n"
+            + "    host: \"es.search.svc\"\n"
             + "    port: \"9243\"\n"
             + "    user: \"\"\n"
             + "    password: \"\"\n",
@@ -144,24 +144,24 @@ class ChatchatSettingsTest {
         kb.endsWith(
             "kbs_config:\n"
                 + "  milvus:\n"
-                + "    host: milvus.vectors.svc\n"
+                + "    host: \"milvus.vectors.svc\"\n"
                 + "    port: \"19530\"\n"
                 + "    user: \"\"\n"
                 + "    password: \"\"\n"
                 + "    secure: false\n"
                 + "  milvus_kwargs:\n"
                 + "    search_params:\n"
-                + "      metric_type: L2\n"
+                + "      metric_type: \"L2\"\n"
                 + "      params:\n"
                 + "        ef: 64\n"
                 + "    index_params:\n"
-                + "      metric_type: L2\n"
-                + "      index_type: HNSW\n"
+                + "      metric_type: \"L2\"\n"
+                + "      index_type: \"HNSW\"\n"
                 + "      params:\n"
                 + "        M: 16\n"
                 + "        efConstruction: 128\n"),
         kb);
-    assertTrue(kb.contains("DEFAULT_VS_TYPE: milvus\n"));
+    assertTrue(kb.contains("DEFAULT_VS_TYPE: \"milvus\"\n"));
     assertEquals(
         "{\"milvus\":{\"user\":\"$(CHATCHAT_OPERATOR_VS_USER)\",\"password\":\"$(CHATCHAT_OPERATOR_VS_PASSWORD)\"}}",
         env(c).get("KBS_CONFIG").getValue());
@@ -175,7 +175,7 @@ class ChatchatSettingsTest {
     c.getSpec().vectorStore.pgvector = new VectorStoreSpec.PgVector();
     c.getSpec().vectorStore.pgvector.connectionUriSecretRef = new SecretKeyRef("pg", "dsn");
     String kb = ChatchatSettings.files(c).get(ChatchatSettings.KB);
-    assertTrue(kb.contains("DEFAULT_VS_TYPE: pg\n"));
+    assertTrue(kb.contains("DEFAULT_VS_TYPE: \"pg\"\n"));
     assertTrue(kb.endsWith("kbs_config:\n  pg:\n    connection_uri: \"\"\n"), kb);
     assertEquals(
         "{\"pg\":{\"connection_uri\":\"$(CHATCHAT_OPERATOR_PG_URI)\"}}",
@@ -187,7 +187,7 @@ class ChatchatSettingsTest {
   @Test
   void faissNeedsNoConnection() {
     String kb = ChatchatSettings.files(TestClusters.singlePod()).get(ChatchatSettings.KB);
-    assertTrue(kb.contains("DEFAULT_VS_TYPE: faiss\n"));
+    assertTrue(kb.contains("DEFAULT_VS_TYPE: \"faiss\"\n"));
     assertTrue(kb.endsWith("kbs_config:\n  faiss: {}\n"), kb);
   }
 
@@ -198,34 +198,34 @@ class ChatchatSettingsTest {
     c.getSpec().llm.maxConcurrency = 8;
     assertEquals(
         HEADER
-            + "DEFAULT_LLM_MODEL: qwen2.5-72b\n"
-            + "DEFAULT_EMBEDDING_MODEL: bge-m3\n"
+            + "DEFAULT_LLM_MODEL: \"qwen2.5-72b\"\n"
+            + "DEFAULT_EMBEDDING_MODEL: \"bge-m3\"\n"
             + "TEMPERATURE: 0.7\n"
             + "MODEL_PLATFORMS:\n"
-            + "- platform_name: llm\n"
-            + "  platform_type: oneapi\n"
-            + "  api_base_url: http://vllm.models.svc:8000/v1\n"
-            + "  api_key: EMPTY\n"
+            + "- platform_name: \"llm\"\n"
+            + "  platform_type: \"oneapi\"\n"
+            + "  api_base_url: \"http://vllm.models.svc:8000/v1\"\n"
+            + "  api_key: \"EMPTY\"\n"
             + "  api_concurrencies: 8\n"
             + "  auto_detect_model: false\n"
             + "  llm_models:\n"
-            + "  - qwen2.5-7b\n"
-            + "  - qwen2.5-72b\n"
+            + "  - \"qwen2.5-7b\"\n"
+            + "  - \"qwen2.5-72b\"\n"
             + "  embed_models: []\n"
             + "  text2image_models: []\n"
             + "  image2text_models: []\n"
             + "  rerank_models: []\n"
             + "  speech2text_models: []\n"
             + "  text2speech_models: []\n"
-            + "- platform_name: embedding\n"
-            + "  platform_type: oneapi\n"
-            + "  api_base_url: http://tei.models.svc/v1\n"
-            + "  api_key: EMPTY\n"
+            + "- platform_name: \"embedding\"\n"
+            + "  platform_type: \"oneapi\"\n"
+            + "  api_base_url: \"http://tei.models.svc/v1\"\n"
+            + "  api_key: \"EMPTY\"\n"
             + "  api_concurrencies: 8\n"
             + "  auto_detect_model: false\n"
             + "  llm_models: []\n"
             + "  embed_models:\n"
-            + "  - bge-m3\n"
+            + "  - \"bge-m3\"\n"
             + "  text2image_models: []\n"
             + "  image2text_models: []\n"
             + "  rerank_models: []\n"
@@ -240,7 +240,7 @@ class ChatchatSettingsTest {
     assertTrue(
         ChatchatSettings.files(TestClusters.external())
             .get(ChatchatSettings.MODEL)
-            .contains("DEFAULT_LLM_MODEL: qwen2.5-7b\n"));
+            .contains("DEFAULT_LLM_MODEL: \"qwen2.5-7b\"\n"));
   }
 
   @Test

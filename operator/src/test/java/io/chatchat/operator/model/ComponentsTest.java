@@ -38,7 +38,7 @@ class ComponentsTest {
     assertEquals(4, d.getSpec().getReplicas());
     Container ct = container(d);
     assertEquals(List.of("/bin/sh", "-c"), ct.getCommand().subList(0, 2));
-    assertTrue(ct.getCommand().get(2).startsWith("mkdir -p /root/chatchat_data/data/media/image "));
+    assertTrue(ct.getCommand().get(2).startsWith("mkdir -p \"$CHATCHAT_ROOT/data/media/image\" "));
     assertTrue(ct.getCommand().get(2).endsWith(" && exec python -m chatchat.cli start --api"));
     assertEquals(7861, ct.getPorts().get(0).getContainerPort());
     // Readiness: list_knowledge_bases touches the database; Chatchat signals errors in the body.

@@ -74,4 +74,15 @@ class RolloutPlanTest {
     assertEquals(42, back.rollout.stepDeadlineSeconds);
     assertEquals("after-upload", back.knowledgeBase.build.revision, "no rebuild undone");
   }
+
+  @Test
+  void anUnreadableStableSpecIsNamedNotThrown() {
+    assertNull(RolloutPlan.unreadableStableSpec(null));
+    assertNull(
+        RolloutPlan.unreadableStableSpec(RolloutPlan.toJson(TestClusters.external().getSpec())));
+    assertTrue(RolloutPlan.unreadableStableSpec("{not json") != null);
+    assertEquals(
+        "it lacks metadataStore, vectorStore, llm or embedding",
+        RolloutPlan.unreadableStableSpec("{}"));
+  }
 }

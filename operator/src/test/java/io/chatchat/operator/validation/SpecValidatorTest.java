@@ -50,7 +50,8 @@ class SpecValidatorTest {
     List<Problem> p = validate(c, secret("keys", Map.of("other", "x")));
     assertEquals(2, p.size());
     assertEquals(SpecValidator.REASON_SECRET_MISSING, p.get(0).reason());
-    assertEquals("Secret db does not exist in the cluster's namespace", p.get(0).message());
+    assertEquals(
+        "Secret db does not exist in the cluster's namespace (keys read: uri)", p.get(0).message());
     assertEquals("Secret keys has no key llm", p.get(1).message());
   }
 
@@ -92,5 +93,28 @@ class SpecValidatorTest {
             .build();
     assertEquals("mysql+pymysql://x", SpecValidator.value(s, "uri"));
     assertNull(SpecValidator.value(s, "missing"));
+  }
+
+  @Test
+  void quantitiesAndKnowledgeBaseNamesAreCheckedLikeAdmissionDoes() {
+    ChatchatCluster c = TestClusters.external();
+    c.getSpec().api.resources =
+        new io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder()
+            .addToLimits("memory", new io.fabric8.kubernetes.api.model.Quantity("lots"))
+            .addToRequests("cpu", new io.fabric8.kubernetes.api.model.Quantity("500m"))
+            .build();
+    c.getSpec().knowledgeBase.defaultKnowledgeBase = "../etc";
+    c.getSpec().knowledgeBase.build.knowledgeBases = List.of("中文知识库", "a b");
+    List<Problem> p = validate(c, secret("db", Map.of("uri", "mysql+pymysql://u:p@h/db")));
+    assertEquals(
+        List.of("InvalidQuantity", "InvalidKnowledgeBaseName", "InvalidKnowledgeBaseName"),
+        p.stream().map(Problem::reason).toList(),
+        p.toString());
+    assertEquals(
+        "api.resources.limits.memory: 'lots' is not a Kubernetes quantity (such as 500m or 2 for"
+            + " CPU, 512Mi or 4Gi for memory)",
+        p.get(0).message());
+    assertTrue(p.get(1).message().startsWith("'../etc' is not a knowledge-base name"));
+    assertTrue(p.get(2).message().startsWith("'a b' is not"), "Chinese names are fine");
   }
 }

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
-import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.ValidationRule;
 
 /** Knowledge-base files (Chatchat's KB_ROOT_PATH) and retrieval settings (kb_settings.yaml). */
@@ -14,6 +13,20 @@ import io.fabric8.generator.annotation.ValidationRule;
     value = "self.chunkOverlap < self.chunkSize",
     message = "knowledgeBase.chunkOverlap must be smaller than knowledgeBase.chunkSize")
 public class KnowledgeBaseSpec {
+  /**
+   * A knowledge-base name, as Chatchat uses it for a directory under KB_ROOT_PATH, an index or a
+   * collection: 1 to 50 characters (any script), no path separator, whitespace or control
+   * character, not starting with '-' or '.'.
+   */
+  public static final String NAME_REGEX = "^[^-./\\\\\\s\\x00-\\x1f][^/\\\\\\s\\x00-\\x1f]{0,49}$";
+
+  /** {@link #NAME_REGEX} as a CEL raw string. */
+  static final String NAME_CEL = "r'" + NAME_REGEX + "'";
+
+  public static final String NAME_RULE =
+      "a knowledge-base name has 1 to 50 characters (letters of any script, digits, punctuation),"
+          + " no '/', '\\', whitespace or control character, and does not start with '-' or"
+          + " '.'";
 
   @JsonPropertyDescription(
       "The volume holding uploaded documents (and FAISS/SQLite files), mounted by every Chatchat"
@@ -42,7 +55,11 @@ public class KnowledgeBaseSpec {
   @JsonPropertyDescription(
       "Knowledge base used when a request names none (DEFAULT_KNOWLEDGE_BASE).")
   @Default("samples")
-  @Pattern("^[^/\\\\\\s]{1,50}$")
+  // Bytes, a bound for the CEL rule's cost; the rule itself allows 50 characters.
+  @io.fabric8.generator.annotation.Size(max = 200)
+  @ValidationRule(
+      value = "self.matches(" + NAME_CEL + ")",
+      message = "knowledgeBase.defaultKnowledgeBase: " + NAME_RULE)
   public String defaultKnowledgeBase = "samples";
 
   @JsonPropertyDescription("Length of one text chunk when documents are split (CHUNK_SIZE).")
@@ -112,6 +129,9 @@ public class KnowledgeBaseSpec {
         "Knowledge bases to (re)build from the files under KB_ROOT_PATH/<name>/content. Empty:"
             + " the default knowledge base.")
     @io.fabric8.generator.annotation.Size(max = 50)
+    @ValidationRule(
+        value = "self.all(k, k.matches(" + NAME_CEL + "))",
+        message = "knowledgeBase.build.knowledgeBases: " + NAME_RULE)
     public java.util.List<String> knowledgeBases = new java.util.ArrayList<>();
 
     @JsonPropertyDescription(

@@ -16,6 +16,24 @@ import io.fabric8.generator.annotation.ValidationRule;
 @ValidationRule(
     value = "self.type == 'Managed' || !has(self.managed)",
     message = "metadataStore.managed is only valid with type Managed")
+@ValidationRule(
+    value =
+        "self.type != 'Managed' || oldSelf.type != 'Managed'"
+            + " || ((has(self.managed) && has(self.managed.engine)) ? self.managed.engine : 'MySQL')"
+            + " == ((has(oldSelf.managed) && has(oldSelf.managed.engine))"
+            + " ? oldSelf.managed.engine : 'MySQL')",
+    message =
+        "metadataStore.managed.engine cannot change on a running cluster: the database volume holds"
+            + " the other engine's files and the credentials Secret its URI. To migrate, dump the"
+            + " database (mysqldump or pg_dump), create a new cluster with the new engine, load the"
+            + " dump into it, and copy the knowledge-base files.")
+@ValidationRule(
+    value = "(self.type == 'SQLite') == (oldSelf.type == 'SQLite')",
+    message =
+        "metadataStore.type cannot change to or from SQLite on a running cluster: the SQLite file"
+            + " on the knowledge-base volume and a database server never share their rows. To"
+            + " migrate, create a new cluster with the new metadata store, copy the knowledge-base"
+            + " files onto its claim and build them (knowledgeBase.build).")
 public class MetadataStoreSpec {
 
   @JsonPropertyDescription(

@@ -44,6 +44,14 @@ import io.fabric8.generator.annotation.ValidationRule;
     message =
         "a managed Elasticsearch needs 1 pod, or 3 or more for a master quorum; 2 pods cannot"
             + " survive the loss of either")
+@ValidationRule(
+    value = "self.type == oldSelf.type",
+    message =
+        "vectorStore.type cannot change on a running cluster: the metadata database lists the"
+            + " documents vectorised into the current store, which the new one does not have, so"
+            + " every search would come back empty (and a managed store's volume would be left"
+            + " behind). To migrate, create a new cluster with the new store, copy the"
+            + " knowledge-base files onto its claim and build them (knowledgeBase.build).")
 public class VectorStoreSpec {
 
   @JsonPropertyDescription(
