@@ -603,6 +603,86 @@ class HostileSpecsE2ETest extends E2ETest {
         "a Warning Event says what was repaired");
   }
 
+  /**
+   * A real HTTP 500 from the API server on apply (a validating webhook that fails closed, pointed
+   * at a closed port on 127.0.0.1) is reported like a rejection: phase Degraded, Ready=False naming
+   * the object and the code, a Warning Event; the operator retries with back-off and recovers once
+   * the webhook is gone.
+   */
+  @Test
+  void anApiServerErrorOnApplyIsReportedAndRetriedUntilItClears() throws Exception {
+    client.resource(secret("db", Map.of("uri", DB_URI))).inNamespace(ns).create();
+    client.resource(Clusters.valid("e5")).inNamespace(ns).create();
+    awaitReady("e5");
+    String webhook = ns + "-fails";
+    client
+        .admissionRegistration()
+        .v1()
+        .validatingWebhookConfigurations()
+        .resource(
+            new io.fabric8.kubernetes.api.model.admissionregistration.v1
+                    .ValidatingWebhookConfigurationBuilder()
+                .withNewMetadata()
+                .withName(webhook)
+                .endMetadata()
+                .addNewWebhook()
+                .withName("fails.chatchat.io")
+                .withNewClientConfig()
+                .withUrl("https://127.0.0.1:1/validate")
+                .endClientConfig()
+                .addNewRule()
+                .withApiGroups("apps")
+                .withApiVersions("v1")
+                .withOperations("UPDATE")
+                .withResources("deployments")
+                .endRule()
+                .withNewNamespaceSelector()
+                .addToMatchLabels("kubernetes.io/metadata.name", ns)
+                .endNamespaceSelector()
+                .withFailurePolicy("Fail")
+                .withSideEffects("None")
+                .withAdmissionReviewVersions("v1")
+                .withTimeoutSeconds(2)
+                .endWebhook()
+                .build())
+        .create();
+    try {
+      editCluster("e5", c -> c.getSpec().api.replicas = 2);
+      ChatchatCluster degraded =
+          awaitStatus(
+              "e5",
+              c ->
+                  c.getStatus().phase
+                      == io.chatchat.operator.api.v1alpha1.ChatchatClusterStatus.Phase.Degraded);
+      Condition ready = Conditions.find(degraded.getStatus().conditions, Conditions.READY);
+      assertEquals("ReconcileError", ready.getReason());
+      assertTrue(
+          ready
+              .getMessage()
+              .contains(
+                  "Deployment e5-api could not be applied, the API server" + " answered HTTP 500"),
+          ready.getMessage());
+      await()
+          .atMost(TIMEOUT)
+          .until(
+              () ->
+                  client.v1().events().inNamespace(ns).list().getItems().stream()
+                      .anyMatch(
+                          e ->
+                              "ReconcileError".equals(e.getReason())
+                                  && "Warning".equals(e.getType())));
+    } finally {
+      client
+          .admissionRegistration()
+          .v1()
+          .validatingWebhookConfigurations()
+          .withName(webhook)
+          .delete();
+    }
+    awaitStatus(
+        "e5", c -> readyForGeneration(c) && Integer.valueOf(2).equals(c.getStatus().apiReplicas));
+  }
+
   private static Map<String, String> uids(
       List<? extends io.fabric8.kubernetes.api.model.HasMetadata> items) {
     Map<String, String> m = new java.util.TreeMap<>();
