@@ -683,6 +683,42 @@ class HostileSpecsE2ETest extends E2ETest {
         "e5", c -> readyForGeneration(c) && Integer.valueOf(2).equals(c.getStatus().apiReplicas));
   }
 
+  /**
+   * An object the API server refuses (here a ResourceQuota allows one Deployment) is reported with
+   * the ChatchatCluster field it comes from.
+   */
+  @Test
+  void aRefusedObjectIsReportedWithTheFieldItComesFrom() {
+    client.resource(secret("db", Map.of("uri", DB_URI))).inNamespace(ns).create();
+    client
+        .resource(
+            new io.fabric8.kubernetes.api.model.ResourceQuotaBuilder()
+                .withNewMetadata()
+                .withName("one-deployment")
+                .endMetadata()
+                .withNewSpec()
+                .addToHard("count/deployments.apps", new Quantity("1"))
+                .endSpec()
+                .build())
+        .inNamespace(ns)
+        .create();
+    client.resource(Clusters.valid("quota")).inNamespace(ns).create();
+    ChatchatCluster c =
+        awaitStatus(
+            "quota",
+            x -> {
+              Condition v = Conditions.find(x.getStatus().conditions, Conditions.CONFIG_VALID);
+              return v != null && "ApplyRejected".equals(v.getReason());
+            });
+    String message =
+        Conditions.find(c.getStatus().conditions, Conditions.CONFIG_VALID).getMessage();
+    assertTrue(
+        message.matches(
+            "(?s).*Deployment quota-(api|webui) \\(rendered from spec\\.(api|webui)\\) was"
+                + " rejected by the API server: .*exceeded quota.*"),
+        message);
+  }
+
   private static Map<String, String> uids(
       List<? extends io.fabric8.kubernetes.api.model.HasMetadata> items) {
     Map<String, String> m = new java.util.TreeMap<>();

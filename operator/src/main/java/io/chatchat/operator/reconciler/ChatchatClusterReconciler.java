@@ -1280,6 +1280,7 @@ public class ChatchatClusterReconciler implements Reconciler<ChatchatCluster> {
                   object.getKind()
                       + " "
                       + object.getMetadata().getName()
+                      + SpecFields.renderedFrom(object)
                       + " was rejected by the API server: "
                       + rootMessage(e)));
         } else if (e.getCode() >= 500) {
