@@ -528,6 +528,10 @@ class HostileSpecsE2ETest extends E2ETest {
             c -> c.getSpec().knowledgeBase.defaultKnowledgeBase = "../../etc",
             KB_NAME_RULE),
         new BadUpdate(
+            "growing the managed database's volume",
+            c -> c.getSpec().metadataStore.managed.storage.size = "20Gi",
+            "metadataStore.managed.storage cannot change on a running cluster"),
+        new BadUpdate(
             "memory lots",
             c -> c.getSpec().api.resources = limits("memory", "lots"),
             "spec.api.resources.limits.memory: Invalid value: \"lots\""));

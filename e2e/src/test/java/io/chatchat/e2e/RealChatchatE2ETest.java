@@ -334,6 +334,59 @@ class RealChatchatE2ETest extends E2ETest {
   }
 
   /**
+   * A first install whose external MariaDB is not up yet: the init Job's pods fail on MariaDB's own
+   * connection error, the status says so and that Kubernetes retries, and once the database starts
+   * the same Job succeeds and the cluster becomes Ready, with nobody deleting anything.
+   */
+  @Test
+  void aFirstInstallWaitsForAnExternalDatabaseThatIsNotUpYet() throws Exception {
+    create(
+        Path.of("src/test/resources/real/pgvector-mariadb.yaml"),
+        o -> {
+          if (o instanceof io.fabric8.kubernetes.api.model.apps.Deployment d
+              && d.getMetadata().getName().equals("mariadb")) {
+            d.getSpec().setReplicas(0);
+          }
+          if (o instanceof ChatchatCluster c) {
+            c.getSpec().api.replicas = 1;
+          }
+        });
+    ChatchatCluster waiting =
+        awaitStatus(
+            "ext",
+            x -> {
+              var c = Conditions.find(x.getStatus().conditions, Conditions.INITIALIZED);
+              return c != null && c.getMessage().contains("failed, Kubernetes retries");
+            },
+            START,
+            Duration.ofSeconds(2));
+    String message =
+        Conditions.find(waiting.getStatus().conditions, Conditions.INITIALIZED).getMessage();
+    System.out.println("init while the database is down: " + message);
+    // pymysql's own error (the pod runner's Service route accepts and closes while no MariaDB
+    // pod is ready: 2013 "Lost connection"; a kube-proxy would refuse: 2003).
+    assertTrue(message.contains("(pymysql.err.OperationalError) (20"), message);
+    client.apps().deployments().inNamespace(ns).withName("mariadb").scale(1);
+    awaitReadyAndBuilt("ext");
+    var jobs =
+        client
+            .batch()
+            .v1()
+            .jobs()
+            .inNamespace(ns)
+            .withLabel(io.chatchat.operator.model.Labels.COMPONENT, "init")
+            .list()
+            .getItems();
+    assertEquals(1, jobs.size(), "the same init Job, retried by Kubernetes");
+    System.out.printf(
+        "init Job %s: %d failed attempts, then succeeded%n",
+        jobs.get(0).getMetadata().getName(), jobs.get(0).getStatus().getFailed());
+    assertTrue(jobs.get(0).getStatus().getFailed() >= 1);
+    assertSamplesAnswer(
+        cluster.podPort(ns, pods("api", "ext").get(0).getMetadata().getName(), 7861));
+  }
+
+  /**
    * A managed Milvus (the real Milvus 2.3.5 standalone) with managed MySQL (MariaDB) or PostgreSQL
    * metadata: the build fills Milvus from a fresh claim, and what one replica uploads the other
    * retrieves, also after the file is uploaded again (Chatchat deletes its earlier vectors first).

@@ -145,8 +145,21 @@ public final class ChatchatJobs {
         .substring(0, 10);
   }
 
-  /** Creates the tables before API pods of a new version start, and verifies them. */
-  public static Job init(ChatchatCluster cr, String hash, String configHash) {
+  /**
+   * Pod retries of the init Job. Outside a rollout (a first install) it waits for a database that
+   * is not up yet: Kubernetes retries after 10 s, 20 s, 40 s… (capped at 6 min), about 25 min in
+   * all. In a rollout a failure should roll back soon, so it gives up after 3 tries.
+   */
+  static final int INIT_RETRIES_PATIENT = 8;
+
+  static final int INIT_RETRIES_IN_ROLLOUT = 2;
+
+  /**
+   * Creates the tables before API pods of a new version start, and verifies them.
+   *
+   * @param patient outside a rollout: retry for about 25 minutes instead of 3 tries
+   */
+  public static Job init(ChatchatCluster cr, String hash, String configHash, boolean patient) {
     String script =
         "python -m chatchat.cli kb --create-tables && python -c \"$VERIFY\" "
             + String.join(" ", TABLES);
@@ -155,8 +168,8 @@ public final class ChatchatJobs {
         Names.initJob(cr, hash),
         Labels.COMPONENT_INIT,
         hash,
-        2,
-        900,
+        patient ? INIT_RETRIES_PATIENT : INIT_RETRIES_IN_ROLLOUT,
+        patient ? 3600 : 900,
         ChatchatPodTemplate.job(
             cr,
             Labels.COMPONENT_INIT,

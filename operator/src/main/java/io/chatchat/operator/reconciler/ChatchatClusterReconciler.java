@@ -575,7 +575,8 @@ public class ChatchatClusterReconciler implements Reconciler<ChatchatCluster> {
                     initCr,
                     ChatchatJobs.initHash(
                         initCr, secretDigests(initCr, lookup).getOrDefault(dbSecret, "")),
-                    initConfigHash),
+                    initConfigHash,
+                    !rolling),
                 "Creating the database tables for " + initCr.getSpec().image,
                 "Tables created and verified for " + initCr.getSpec().image,
                 problems);
@@ -1216,7 +1217,15 @@ public class ChatchatClusterReconciler implements Reconciler<ChatchatCluster> {
               + terminationMessage(context, name)
               + ". Delete the Job to run it again");
     }
-    return new Gate(GateState.RUNNING, running + " (Job " + name + ")");
+    Integer failed = job.getStatus() == null ? null : job.getStatus().getFailed();
+    String retrying =
+        failed == null || failed == 0
+            ? ""
+            : "; attempt "
+                + failed
+                + " failed, Kubernetes retries with back-off: "
+                + terminationMessage(context, name);
+    return new Gate(GateState.RUNNING, running + " (Job " + name + retrying + ")");
   }
 
   private static boolean hasCondition(Job job, String type) {
@@ -1249,7 +1258,13 @@ public class ChatchatClusterReconciler implements Reconciler<ChatchatCluster> {
     if (message == null) {
       return "no pod output recorded";
     }
-    return message.length() > 400 ? message.substring(message.length() - 400) : message;
+    if (message.length() <= 400) {
+      return message;
+    }
+    // The end of a log (a Python traceback ends with the exception), from a line start.
+    String tail = message.substring(message.length() - 400);
+    int line = tail.indexOf('\n');
+    return line >= 0 && line < tail.length() - 1 ? tail.substring(line + 1) : tail;
   }
 
   /**

@@ -242,7 +242,7 @@ class StackBuildersTest {
   @Test
   void jobsRunPerVersionAndVerifyTheirOwnResults() {
     ChatchatCluster c = TestClusters.managed();
-    Job init = ChatchatJobs.init(c, ChatchatJobs.initHash(c, "d1"), "cfg");
+    Job init = ChatchatJobs.init(c, ChatchatJobs.initHash(c, "d1"), "cfg", true);
     String script =
         init.getSpec().getTemplate().getSpec().getContainers().get(0).getCommand().get(2);
     assertTrue(
@@ -250,6 +250,13 @@ class StackBuildersTest {
         script);
     assertTrue(script.endsWith(String.join(" ", ChatchatJobs.TABLES)), script);
     assertEquals("Never", init.getSpec().getTemplate().getSpec().getRestartPolicy());
+    assertEquals(8, init.getSpec().getBackoffLimit(), "a first install waits for the database");
+    assertEquals(
+        2,
+        ChatchatJobs.init(c, ChatchatJobs.initHash(c, "d1"), "cfg", false)
+            .getSpec()
+            .getBackoffLimit(),
+        "a rollout rolls back soon");
     String before = ChatchatJobs.initHash(c, "d1");
     assertNotEquals(before, ChatchatJobs.initHash(c, "d2"), "a new database password re-runs it");
     c.getSpec().image = "chatimage/chatchat:next";

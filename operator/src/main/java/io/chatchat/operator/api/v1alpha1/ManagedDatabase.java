@@ -16,6 +16,12 @@ public class ManagedDatabase extends ManagedPodSpec {
   @JsonPropertyDescription(
       "The database volume. Kept when the cluster is deleted unless deletionPolicy is Delete.")
   @Default("{}")
+  @io.fabric8.generator.annotation.ValidationRule(
+      value = "self == oldSelf",
+      message =
+          "metadataStore.managed.storage cannot change on a running cluster: a StatefulSet's volume claim template is"
+              + " immutable. To grow the volume, edit the claims data-<cluster>-db-N themselves (if"
+              + " their StorageClass allows expansion).")
   public VolumeSpec storage = new VolumeSpec();
 
   public enum Engine {

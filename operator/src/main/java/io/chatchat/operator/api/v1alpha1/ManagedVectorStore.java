@@ -21,5 +21,11 @@ public class ManagedVectorStore extends ManagedPodSpec {
       "The volume of each store pod. Kept when the cluster is deleted unless deletionPolicy is"
           + " Delete.")
   @Default("{}")
+  @io.fabric8.generator.annotation.ValidationRule(
+      value = "self == oldSelf",
+      message =
+          "vectorStore.managed.storage cannot change on a running cluster: a StatefulSet's volume claim template is"
+              + " immutable. To grow the volume, edit the claims data-<cluster>-vectors-N themselves (if"
+              + " their StorageClass allows expansion).")
   public VolumeSpec storage = new VolumeSpec();
 }
