@@ -152,6 +152,14 @@ abstract class E2ETest {
   }
 
   /** Ready for the current generation. */
+  /** Waits until an Event in the test namespace matches. */
+  protected void awaitEvent(Predicate<io.fabric8.kubernetes.api.model.Event> match) {
+    await()
+        .atMost(TIMEOUT)
+        .until(
+            () -> client.v1().events().inNamespace(ns).list().getItems().stream().anyMatch(match));
+  }
+
   protected ChatchatCluster awaitReady(String name) {
     return awaitStatus(name, E2ETest::readyForGeneration);
   }

@@ -294,22 +294,14 @@ class HostileSpecsE2ETest extends E2ETest {
               x -> Conditions.find(x.getStatus().conditions, Conditions.CONFIG_VALID) != null);
       Condition valid = Conditions.find(seen.getStatus().conditions, Conditions.CONFIG_VALID);
       String expected = r.message().replace("Secret db ", "Secret db-" + name + " ");
-      boolean event =
-          await()
-              .atMost(TIMEOUT)
-              .until(
-                  () ->
-                      client.v1().events().inNamespace(ns).list().getItems().stream()
-                          .anyMatch(
-                              e ->
-                                  name.equals(e.getInvolvedObject().getName())
-                                      && "Warning".equals(e.getType())
-                                      && e.getMessage().contains(expected)),
-                  b -> b);
+      awaitEvent(
+          e ->
+              name.equals(e.getInvolvedObject().getName())
+                  && "Warning".equals(e.getType())
+                  && e.getMessage().contains(expected));
       if (!"False".equals(valid.getStatus())
           || !r.reason().equals(valid.getReason())
           || !valid.getMessage().contains(expected)
-          || !event
           || seen.getStatus().phase
               != io.chatchat.operator.api.v1alpha1.ChatchatClusterStatus.Phase.Invalid) {
         wrong.add(r.what() + ": " + valid + " phase " + seen.getStatus().phase);
@@ -598,13 +590,10 @@ class HostileSpecsE2ETest extends E2ETest {
     ChatchatCluster ready = awaitReady("rep");
     assertNotNull(
         io.chatchat.operator.rollout.RolloutPlan.fromJson(ready.getStatus().lastStableSpec).llm);
-    assertTrue(
-        client.v1().events().inNamespace(ns).list().getItems().stream()
-            .anyMatch(
-                e ->
-                    "StableSpecRepaired".equals(e.getReason())
-                        && e.getMessage().contains("status.lastStableSpec could not be read")),
-        "a Warning Event says what was repaired");
+    awaitEvent(
+        e ->
+            "StableSpecRepaired".equals(e.getReason())
+                && e.getMessage().contains("status.lastStableSpec could not be read"));
   }
 
   /**
@@ -663,18 +652,9 @@ class HostileSpecsE2ETest extends E2ETest {
       assertTrue(
           ready
               .getMessage()
-              .contains(
-                  "Deployment e5-api could not be applied, the API server" + " answered HTTP 500"),
+              .contains("Deployment e5-api could not be applied, the API server answered HTTP 500"),
           ready.getMessage());
-      await()
-          .atMost(TIMEOUT)
-          .until(
-              () ->
-                  client.v1().events().inNamespace(ns).list().getItems().stream()
-                      .anyMatch(
-                          e ->
-                              "ReconcileError".equals(e.getReason())
-                                  && "Warning".equals(e.getType())));
+      awaitEvent(e -> "ReconcileError".equals(e.getReason()) && "Warning".equals(e.getType()));
     } finally {
       client
           .admissionRegistration()
@@ -721,6 +701,46 @@ class HostileSpecsE2ETest extends E2ETest {
             "(?s).*Deployment quota-(api|webui) \\(rendered from spec\\.(api|webui)\\) was"
                 + " rejected by the API server: .*exceeded quota.*"),
         message);
+  }
+
+  /**
+   * A rollout whose canary Deployment the API server refuses (the quota allows no more) says it is
+   * blocked and why, and the stable pods keep serving.
+   */
+  @Test
+  void aRolloutBlockedByARefusedObjectSaysSoAndTheStablePodsServe() {
+    client.resource(secret("db", Map.of("uri", DB_URI))).inNamespace(ns).create();
+    client.resource(Clusters.valid("blk")).inNamespace(ns).create();
+    awaitReady("blk");
+    int deployments = client.apps().deployments().inNamespace(ns).list().getItems().size();
+    client
+        .resource(
+            new io.fabric8.kubernetes.api.model.ResourceQuotaBuilder()
+                .withNewMetadata()
+                .withName("no-more-deployments")
+                .endMetadata()
+                .withNewSpec()
+                .addToHard("count/deployments.apps", new Quantity(String.valueOf(deployments)))
+                .endSpec()
+                .build())
+        .inNamespace(ns)
+        .create();
+    Map<String, String> apiPods = uids(pods("api", "blk"));
+    editCluster("blk", c -> c.getSpec().image = "chatimage/chatchat:0.3.1.3-next");
+    ChatchatCluster blocked =
+        awaitStatus(
+            "blk",
+            c ->
+                c.getStatus().rollout != null
+                    && c.getStatus().rollout.message != null
+                    && c.getStatus()
+                        .rollout
+                        .message
+                        .startsWith("Blocked until the spec is fixed: "));
+    assertTrue(
+        blocked.getStatus().rollout.message.contains("exceeded quota"),
+        blocked.getStatus().rollout.message);
+    assertEquals(apiPods, uids(pods("api", "blk")), "the stable API pods serve on");
   }
 
   private static Map<String, String> uids(

@@ -147,46 +147,35 @@ class LifecycleE2ETest extends E2ETest {
         cluster.kubectl(
             "set", "env", "deployment/quickstart-api", "-n", ns, "DEFAULT_VS_TYPE=faiss");
     assertTrue(out.contains("env updated"), out);
-    client
-        .apps()
-        .deployments()
-        .inNamespace(ns)
-        .withName("quickstart-api")
-        .edit(
-            d -> {
-              d.getMetadata().getAnnotations().put("example.com/owner", "team-a");
-              d.getSpec()
-                  .getTemplate()
-                  .getSpec()
-                  .getContainers()
-                  .get(0)
-                  .setArgs(List.of("--rogue"));
-              return d;
-            });
-    client
-        .configMaps()
-        .inNamespace(ns)
-        .withName(settingsName("quickstart"))
-        .edit(
-            cm -> {
-              cm.getData().put("prompt_settings.yaml", "rag: {}\n");
-              return cm;
-            });
-    client
-        .services()
-        .inNamespace(ns)
-        .withName("quickstart-api")
-        .edit(
-            svc -> {
-              svc.getSpec()
-                  .getPorts()
-                  .add(
-                      new io.fabric8.kubernetes.api.model.ServicePortBuilder()
-                          .withName("debug")
-                          .withPort(5678)
-                          .build());
-              return svc;
-            });
+    // Patches without a resourceVersion (each lands whatever the operator does meanwhile); the
+    // operator is the only one who could take them out again.
+    cluster.kubectl("annotate", "deployment/quickstart-api", "-n", ns, "example.com/owner=team-a");
+    patched(
+        "patch",
+        "deployment/quickstart-api",
+        "-n",
+        ns,
+        "--type=json",
+        "-p",
+        "[{\"op\":\"add\",\"path\":\"/spec/template/spec/containers/0/args\","
+            + "\"value\":[\"--rogue\"]}]");
+    patched(
+        "patch",
+        "configmap/" + settingsName("quickstart"),
+        "-n",
+        ns,
+        "--type=merge",
+        "-p",
+        "{\"data\":{\"prompt_settings.yaml\":\"rag: {}\"}}");
+    patched(
+        "patch",
+        "service/quickstart-api",
+        "-n",
+        ns,
+        "--type=json",
+        "-p",
+        "[{\"op\":\"add\",\"path\":\"/spec/ports/-\","
+            + "\"value\":{\"name\":\"debug\",\"port\":5678}}]");
 
     await()
         .atMost(TIMEOUT)
@@ -210,6 +199,11 @@ class LifecycleE2ETest extends E2ETest {
         deployment("quickstart-api").getMetadata().getAnnotations().get("example.com/owner"),
         "others' annotations stay");
     awaitReady("quickstart");
+  }
+
+  private void patched(String... args) {
+    String out = cluster.kubectl(args);
+    assertTrue(out.contains(" patched"), out);
   }
 
   @Test

@@ -243,6 +243,7 @@ public class ChatchatClusterReconciler implements Reconciler<ChatchatCluster> {
         plan == null ? null : plan.revision(),
         cr.getSpec(),
         now);
+    RolloutConditions.blockedBy(status, problems.stream().map(Problem::message).toList());
     recordTransitions(cr, cr.getStatus(), status);
 
     if (!sameStatus(cr.getStatus(), status)) {

@@ -140,4 +140,18 @@ public final class RolloutConditions {
           now);
     }
   }
+
+  /**
+   * A rollout that cannot go on while the spec has problems (an object the API server refuses, a
+   * missing Secret) says so instead of "Progressing" with the message of its last step.
+   */
+  public static void blockedBy(ChatchatClusterStatus st, List<String> problems) {
+    if (problems.isEmpty()
+        || st.rollout == null
+        || st.rollout.phase != RolloutStatus.Phase.Progressing) {
+      return;
+    }
+    st.rollout = st.rollout.copy();
+    st.rollout.message = "Blocked until the spec is fixed: " + problems.get(0);
+  }
 }

@@ -11,6 +11,7 @@ import io.chatchat.operator.api.v1alpha1.ChatchatClusterStatus.Phase;
 import io.chatchat.operator.api.v1alpha1.RolloutStatus;
 import io.chatchat.operator.rollout.RolloutPlan;
 import java.time.Instant;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class RolloutConditionsTest {
@@ -109,5 +110,20 @@ class RolloutConditionsTest {
     assertNotNull(st.lastStableSpec);
     assertEquals("False", Conditions.find(st.conditions, Conditions.ROLLED_BACK).getStatus());
     assertEquals(Phase.Ready, st.phase);
+  }
+
+  @Test
+  void aRolloutBlockedByAProblemSaysSo() {
+    ChatchatClusterStatus st = new ChatchatClusterStatus();
+    st.rollout = new RolloutStatus();
+    st.rollout.phase = RolloutStatus.Phase.Progressing;
+    st.rollout.message = "Rolling the API tier";
+    RolloutConditions.blockedBy(st, List.of());
+    assertEquals("Rolling the API tier", st.rollout.message);
+    RolloutConditions.blockedBy(
+        st, List.of("Deployment x-api was rejected by the API server: quota"));
+    assertEquals(
+        "Blocked until the spec is fixed: Deployment x-api was rejected by the API server: quota",
+        st.rollout.message);
   }
 }
