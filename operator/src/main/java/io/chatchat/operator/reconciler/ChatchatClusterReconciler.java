@@ -57,14 +57,11 @@ import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
-import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRoute;
 import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.dsl.base.PatchContext;
-import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -75,7 +72,6 @@ import io.javaoperatorsdk.operator.api.reconciler.MaxReconciliationInterval;
 import io.javaoperatorsdk.operator.api.reconciler.PrimaryUpdateAndCacheUtils;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
-import io.javaoperatorsdk.operator.processing.dependent.kubernetes.SSABasedGenericKubernetesResourceMatcher;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
@@ -83,7 +79,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -111,8 +106,6 @@ import org.slf4j.LoggerFactory;
 public class ChatchatClusterReconciler implements Reconciler<ChatchatCluster> {
   private static final Logger LOG = LoggerFactory.getLogger(ChatchatClusterReconciler.class);
   private static final ObjectMapper MAPPER = new ObjectMapper();
-  private static final SSABasedGenericKubernetesResourceMatcher<HasMetadata> MATCHER =
-      SSABasedGenericKubernetesResourceMatcher.getInstance();
 
   public static final String NAME = "chatchatcluster";
 
@@ -128,6 +121,7 @@ public class ChatchatClusterReconciler implements Reconciler<ChatchatCluster> {
   private final KubernetesClient client;
   private final EventRecorder events;
   private final PrometheusMetrics metrics;
+  private final ChildWriter writer;
 
   private final ApiCanary canary;
 
@@ -139,6 +133,7 @@ public class ChatchatClusterReconciler implements Reconciler<ChatchatCluster> {
     this.client = client;
     this.events = events;
     this.metrics = metrics;
+    this.writer = new ChildWriter(client, metrics);
     this.canary = new ApiCanary(client, new SmokeGates(new OkHttpClient()), resolver, metrics);
   }
 
@@ -215,17 +210,17 @@ public class ChatchatClusterReconciler implements Reconciler<ChatchatCluster> {
         plan = plan(cr, digests, now);
         observed = applyAll(plan, lookup, context, problems, now);
       }
-    } catch (NamespaceTerminatingException e) {
+    } catch (ChildWriter.NamespaceTerminatingException e) {
       LOG.debug(
           "namespace {} is being deleted; {} is not reconciled", ns, cr.getMetadata().getName());
       return UpdateControl.noUpdate();
     }
 
     ChatchatCluster shown = plan == null ? cr : plan.want();
-    Deployment api = secondary(context, Deployment.class, Names.api(cr));
+    Deployment api = ReconcileSupport.secondary(context, Deployment.class, Names.api(cr));
     Deployment webui =
         shown.getSpec().webui.enabled
-            ? secondary(context, Deployment.class, Names.webui(cr))
+            ? ReconcileSupport.secondary(context, Deployment.class, Names.webui(cr))
             : null;
     ChatchatClusterStatus status =
         StatusComputer.compute(
@@ -233,7 +228,8 @@ public class ChatchatClusterReconciler implements Reconciler<ChatchatCluster> {
             problems,
             api,
             webui,
-            observed.withApiCanary(secondary(context, Deployment.class, Names.apiCanary(cr))),
+            observed.withApiCanary(
+                ReconcileSupport.secondary(context, Deployment.class, Names.apiCanary(cr))),
             now);
     RolloutConditions.apply(
         status,
@@ -289,8 +285,8 @@ public class ChatchatClusterReconciler implements Reconciler<ChatchatCluster> {
               "CredentialsGenerated",
               "Generated credentials in Secret " + name + "; they are never regenerated");
         } catch (KubernetesClientException e) {
-          if (namespaceTerminating(e)) {
-            throw new NamespaceTerminatingException(e);
+          if (ChildWriter.namespaceTerminating(e)) {
+            throw new ChildWriter.NamespaceTerminatingException(e);
           }
           if (e.getCode() != 409) {
             throw e;
@@ -466,12 +462,15 @@ public class ChatchatClusterReconciler implements Reconciler<ChatchatCluster> {
     // may reference others than the current one.
     String configHash = ConfigHash.of(cr, secretDigests(cr, lookup));
 
-    Deployment llm = secondary(context, Deployment.class, Names.llm(cr));
-    Deployment embedding = secondary(context, Deployment.class, Names.embedding(cr));
-    Deployment liveApi = secondary(context, Deployment.class, Names.api(cr));
-    Deployment liveCanary = secondary(context, Deployment.class, Names.apiCanary(cr));
-    Deployment liveWriter = secondary(context, Deployment.class, Names.knowledgeBaseWriter(cr));
-    Deployment liveWebui = secondary(context, Deployment.class, Names.webui(cr));
+    Deployment llm = ReconcileSupport.secondary(context, Deployment.class, Names.llm(cr));
+    Deployment embedding =
+        ReconcileSupport.secondary(context, Deployment.class, Names.embedding(cr));
+    Deployment liveApi = ReconcileSupport.secondary(context, Deployment.class, Names.api(cr));
+    Deployment liveCanary =
+        ReconcileSupport.secondary(context, Deployment.class, Names.apiCanary(cr));
+    Deployment liveWriter =
+        ReconcileSupport.secondary(context, Deployment.class, Names.knowledgeBaseWriter(cr));
+    Deployment liveWebui = ReconcileSupport.secondary(context, Deployment.class, Names.webui(cr));
 
     List<HasMetadata> infra = new ArrayList<>();
     infra.add(KnowledgeBaseClaim.build(cr));
@@ -508,14 +507,14 @@ public class ChatchatClusterReconciler implements Reconciler<ChatchatCluster> {
     if (rolling && stableApiHash != null && !stableApiHash.equals(configHash)) {
       infra.add(SettingsConfigMap.build(stable, stableApiHash));
     }
-    apply(infra, context, problems);
-    applyRoutes(cr, problems);
+    writer.apply(infra, context, problems);
+    writer.applyRoutes(cr, problems);
     if (plan.mode() == Mode.ROLLED_BACK) {
       forceStoreRollback(stores, context);
     }
 
     // Gates of this Chatchat version.
-    StatefulSet db = secondary(context, StatefulSet.class, Names.database(cr));
+    StatefulSet db = ReconcileSupport.secondary(context, StatefulSet.class, Names.database(cr));
     List<String> modules = Endpoints.requiredModules(cr, databaseScheme(cr, lookup));
     Gate preflight = Gate.NOT_NEEDED;
     if (!modules.isEmpty()) {
@@ -636,7 +635,7 @@ public class ChatchatClusterReconciler implements Reconciler<ChatchatCluster> {
         ReconcileSupport.delete(client, liveCanary);
       }
     }
-    apply(chat, context, problems);
+    writer.apply(chat, context, problems);
 
     Gate build = Gate.NOT_NEEDED;
     if (spec.knowledgeBase.build.enabled) {
@@ -662,7 +661,7 @@ public class ChatchatClusterReconciler implements Reconciler<ChatchatCluster> {
 
     List<HasMetadata> kept = new ArrayList<>(infra);
     kept.addAll(chat);
-    prune(cr, context, kept);
+    writer.prune(cr, context, kept);
 
     if (rolling) {
       advance(
@@ -692,7 +691,8 @@ public class ChatchatClusterReconciler implements Reconciler<ChatchatCluster> {
       if (!(o instanceof StatefulSet want)) {
         continue;
       }
-      StatefulSet live = secondary(context, StatefulSet.class, want.getMetadata().getName());
+      StatefulSet live =
+          ReconcileSupport.secondary(context, StatefulSet.class, want.getMetadata().getName());
       if (live == null
           || live.getStatus() == null
           || live.getStatus().getUpdateRevision() == null
@@ -795,7 +795,8 @@ public class ChatchatClusterReconciler implements Reconciler<ChatchatCluster> {
       if (!(models.get(i) instanceof Deployment want)) {
         continue;
       }
-      Deployment live = secondary(context, Deployment.class, want.getMetadata().getName());
+      Deployment live =
+          ReconcileSupport.secondary(context, Deployment.class, want.getMetadata().getName());
       String resource = gpuResource(cr.getSpec(), want);
       long gpus = GpuCapacity.requested(want.getSpec().getTemplate().getSpec(), resource);
       if (live == null || gpus == 0) {
@@ -1021,7 +1022,8 @@ public class ChatchatClusterReconciler implements Reconciler<ChatchatCluster> {
   private static boolean allSettled(List<HasMetadata> desired, Context<ChatchatCluster> context) {
     for (HasMetadata o : desired) {
       if (o instanceof Deployment || o instanceof StatefulSet) {
-        HasMetadata live = secondary(context, o.getClass(), o.getMetadata().getName());
+        HasMetadata live =
+            ReconcileSupport.secondary(context, o.getClass(), o.getMetadata().getName());
         if (!ReconcileSupport.settled(o, live)) {
           return false;
         }
@@ -1035,7 +1037,8 @@ public class ChatchatClusterReconciler implements Reconciler<ChatchatCluster> {
       List<HasMetadata> stores, Context<ChatchatCluster> context) {
     for (HasMetadata o : stores) {
       if (o instanceof StatefulSet want && want.getSpec().getReplicas() == 1) {
-        StatefulSet live = secondary(context, StatefulSet.class, want.getMetadata().getName());
+        StatefulSet live =
+            ReconcileSupport.secondary(context, StatefulSet.class, want.getMetadata().getName());
         if (live != null && !ReconcileSupport.settled(want, live)) {
           return "Disruption window: "
               + want.getMetadata().getName()
@@ -1072,7 +1075,7 @@ public class ChatchatClusterReconciler implements Reconciler<ChatchatCluster> {
               Labels.COMPONENT_VECTOR_STORE,
               "Vector store",
               Conditions.VECTOR_STORE_READY,
-              secondary(context, StatefulSet.class, Names.vectorStore(cr))));
+              ReconcileSupport.secondary(context, StatefulSet.class, Names.vectorStore(cr))));
     }
     if (spec.embedding.tei != null) {
       workloads.add(
@@ -1189,9 +1192,9 @@ public class ChatchatClusterReconciler implements Reconciler<ChatchatCluster> {
       String succeeded,
       List<Problem> problems) {
     String name = desired.getMetadata().getName();
-    Job job = secondary(context, Job.class, name);
+    Job job = ReconcileSupport.secondary(context, Job.class, name);
     if (job == null) {
-      apply(List.of(desired), context, problems);
+      writer.apply(List.of(desired), context, problems);
       return new Gate(GateState.RUNNING, running + " (Job " + name + ")");
     }
     String component = desired.getMetadata().getLabels().get(Labels.COMPONENT);
@@ -1268,242 +1271,6 @@ public class ChatchatClusterReconciler implements Reconciler<ChatchatCluster> {
     return line >= 0 && line < tail.length() - 1 ? tail.substring(line + 1) : tail;
   }
 
-  /**
-   * Server-side applies objects. The API server's refusal of one object (HTTP 4xx: an immutable
-   * field, a quota) is reported as a problem in status; other errors propagate and are retried.
-   */
-  private void apply(
-      List<? extends HasMetadata> objects,
-      Context<ChatchatCluster> context,
-      List<Problem> problems) {
-    for (HasMetadata object : objects) {
-      ReconcileSupport.stamp(object);
-      if (upToDate(object, context)) {
-        removeForeignFields(object, context);
-        continue;
-      }
-      try {
-        client.resource(object).fieldManager(FIELD_MANAGER).forceConflicts().serverSideApply();
-        metrics.applied(object.getKind());
-      } catch (KubernetesClientException e) {
-        if (namespaceTerminating(e)) {
-          throw new NamespaceTerminatingException(e);
-        }
-        if (e.getCode() >= 400 && e.getCode() < 500 && e.getCode() != 409 && e.getCode() != 429) {
-          problems.add(
-              new Problem(
-                  "ApplyRejected",
-                  object.getKind()
-                      + " "
-                      + object.getMetadata().getName()
-                      + SpecFields.renderedFrom(object)
-                      + " was rejected by the API server: "
-                      + rootMessage(e)));
-        } else if (e.getCode() >= 500) {
-          throw new KubernetesClientException(
-              object.getKind()
-                  + " "
-                  + object.getMetadata().getName()
-                  + " could not be applied, the API server answered HTTP "
-                  + e.getCode()
-                  + ": "
-                  + rootMessage(e),
-              e);
-        } else {
-          throw e;
-        }
-      }
-    }
-  }
-
-  /** Field manager of the JSON patches that take out what other managers added. */
-  static final String DRIFT_FIELD_MANAGER = FIELD_MANAGER + "-drift";
-
-  /**
-   * Takes out what other field managers added to the parts of an up-to-date object the operator
-   * owns wholesale ({@link ForeignFields}).
-   */
-  private void removeForeignFields(HasMetadata desired, Context<ChatchatCluster> context) {
-    HasMetadata actual = secondary(context, desired.getClass(), desired.getMetadata().getName());
-    List<Map<String, Object>> ops = ForeignFields.removals(desired, actual);
-    if (ops.isEmpty()) {
-      return;
-    }
-    try {
-      client
-          .resource(actual)
-          .patch(
-              new PatchContext.Builder()
-                  .withPatchType(PatchType.JSON)
-                  .withFieldManager(DRIFT_FIELD_MANAGER)
-                  .build(),
-              MAPPER.writeValueAsString(ops));
-      metrics.applied(desired.getKind());
-      LOG.info(
-          "took out what other managers added to {} {}/{}: {}",
-          desired.getKind(),
-          desired.getMetadata().getNamespace(),
-          desired.getMetadata().getName(),
-          ops.stream().map(o -> o.get("op") + " " + o.get("path")).toList());
-    } catch (KubernetesClientException e) {
-      if (namespaceTerminating(e)) {
-        throw new NamespaceTerminatingException(e);
-      }
-      // A concurrent change: the next reconciliation looks again.
-      LOG.debug("drift patch of {} failed: {}", desired.getMetadata().getName(), e.toString());
-    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
-  /**
-   * HTTPRoutes are applied without an informer (the Gateway API CRDs may be absent, and an informer
-   * on a missing type fails the operator's start). Routes are removed when the spec changed and no
-   * longer asks for them.
-   */
-  private void applyRoutes(ChatchatCluster cr, List<Problem> problems) {
-    List<HTTPRoute> routes = Traffic.routes(cr);
-    for (HTTPRoute route : routes) {
-      try {
-        client.resource(route).fieldManager(FIELD_MANAGER).forceConflicts().serverSideApply();
-        metrics.applied(route.getKind());
-      } catch (KubernetesClientException e) {
-        if (namespaceTerminating(e)) {
-          throw new NamespaceTerminatingException(e);
-        }
-        if (e.getCode() == 404) {
-          problems.add(
-              new Problem(
-                  "GatewayAPIMissing",
-                  "gateway.enabled is set but the Gateway API CRDs (HTTPRoute,"
-                      + " gateway.networking.k8s.io/v1) are not installed in this cluster"));
-        } else if (e.getCode() >= 400 && e.getCode() < 500 && e.getCode() != 409) {
-          problems.add(
-              new Problem(
-                  "ApplyRejected",
-                  "HTTPRoute "
-                      + route.getMetadata().getName()
-                      + " was rejected by the API server: "
-                      + rootMessage(e)));
-        } else {
-          throw e;
-        }
-      }
-    }
-    boolean specChanged =
-        cr.getStatus() == null
-            || !Objects.equals(cr.getStatus().observedGeneration, cr.getMetadata().getGeneration());
-    if (specChanged) {
-      for (String name : List.of(Names.api(cr), Names.webui(cr))) {
-        if (routes.stream().noneMatch(r -> r.getMetadata().getName().equals(name))) {
-          try {
-            client
-                .resources(HTTPRoute.class)
-                .inNamespace(cr.getMetadata().getNamespace())
-                .withName(name)
-                .delete();
-          } catch (KubernetesClientException e) {
-            if (e.getCode() != 404) {
-              throw e;
-            }
-          }
-        }
-      }
-    }
-  }
-
-  /**
-   * Deletes the operator's objects of this cluster that the spec no longer asks for (a disabled
-   * WebUI, HPA or Ingress; a store or model server switched to an external one). Claims are never
-   * deleted here: data goes only with deletionPolicy Delete.
-   */
-  private void prune(
-      ChatchatCluster cr, Context<ChatchatCluster> context, List<HasMetadata> infra) {
-    Set<String> keep = new HashSet<>();
-    for (HasMetadata o : infra) {
-      keep.add(o.getKind() + "/" + o.getMetadata().getName());
-    }
-    keep.add("Deployment/" + Names.api(cr));
-    // The canary goes only once the stable pods serve (applyAll).
-    keep.add("Deployment/" + Names.apiCanary(cr));
-    // Settings that running pods read.
-    for (Pod pod : context.getSecondaryResources(Pod.class)) {
-      if (pod.getSpec() != null && pod.getSpec().getVolumes() != null) {
-        pod.getSpec().getVolumes().stream()
-            .filter(v -> v.getConfigMap() != null)
-            .forEach(v -> keep.add("ConfigMap/" + v.getConfigMap().getName()));
-      }
-    }
-    if (ApiComponent.singleWriter(cr)) {
-      keep.add("Deployment/" + Names.knowledgeBaseWriter(cr));
-    }
-    if (cr.getSpec().webui.enabled) {
-      keep.add("Deployment/" + Names.webui(cr));
-    }
-    for (Class<? extends HasMetadata> type :
-        List.of(
-            Deployment.class,
-            StatefulSet.class,
-            Service.class,
-            ConfigMap.class,
-            HorizontalPodAutoscaler.class,
-            PodDisruptionBudget.class,
-            Ingress.class,
-            NetworkPolicy.class)) {
-      for (HasMetadata o : context.getSecondaryResources(type)) {
-        Map<String, String> labels = o.getMetadata().getLabels();
-        boolean ours =
-            labels != null && cr.getMetadata().getName().equals(labels.get(Labels.INSTANCE));
-        if (ours
-            && o.getMetadata().getDeletionTimestamp() == null
-            && !keep.contains(o.getKind() + "/" + o.getMetadata().getName())) {
-          LOG.info(
-              "deleting {} {}/{}: the spec no longer asks for it",
-              o.getKind(),
-              o.getMetadata().getNamespace(),
-              o.getMetadata().getName());
-          client.resource(o).delete();
-        }
-      }
-    }
-  }
-
-  /**
-   * True when the cached object already holds every field we apply, as owned by our field manager
-   * (JOSDK's SSA matcher): then no request is sent. A field someone else changed is no longer ours,
-   * so the object does not match and is applied again, which restores it.
-   */
-  @SuppressWarnings({"unchecked", "rawtypes"})
-  private static boolean upToDate(HasMetadata desired, Context<ChatchatCluster> context) {
-    HasMetadata actual = secondary(context, desired.getClass(), desired.getMetadata().getName());
-    return actual != null
-        && ((SSABasedGenericKubernetesResourceMatcher) MATCHER).matches(actual, desired, context);
-  }
-
-  private static <R extends HasMetadata> R secondary(
-      Context<ChatchatCluster> context, Class<R> type, String name) {
-    return context.getSecondaryResources(type).stream()
-        .filter(r -> name.equals(r.getMetadata().getName()))
-        .findFirst()
-        .orElse(null);
-  }
-
-  /** The namespace is being deleted, and the cluster with it. */
-  static boolean namespaceTerminating(KubernetesClientException e) {
-    return e.getCode() == 403
-        && e.getStatus() != null
-        && e.getStatus().getDetails() != null
-        && e.getStatus().getDetails().getCauses() != null
-        && e.getStatus().getDetails().getCauses().stream()
-            .anyMatch(c -> "NamespaceTerminating".equals(c.getReason()));
-  }
-
-  private static final class NamespaceTerminatingException extends RuntimeException {
-    NamespaceTerminatingException(KubernetesClientException cause) {
-      super(cause);
-    }
-  }
-
   private static boolean isNotFound(Throwable e) {
     for (Throwable t = e; t != null; t = t.getCause()) {
       if (t instanceof KubernetesClientException k && k.getCode() == 404) {
@@ -1511,13 +1278,6 @@ public class ChatchatClusterReconciler implements Reconciler<ChatchatCluster> {
       }
     }
     return false;
-  }
-
-  private static String rootMessage(KubernetesClientException e) {
-    if (e.getStatus() != null && e.getStatus().getMessage() != null) {
-      return e.getStatus().getMessage();
-    }
-    return e.getMessage();
   }
 
   /** Events for the transitions a user cares about. */

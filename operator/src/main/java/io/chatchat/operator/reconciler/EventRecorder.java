@@ -55,7 +55,7 @@ public class EventRecorder {
     try {
       client.v1().events().inNamespace(cr.getMetadata().getNamespace()).resource(event).create();
     } catch (KubernetesClientException e) {
-      if (ChatchatClusterReconciler.namespaceTerminating(e)) {
+      if (ChildWriter.namespaceTerminating(e)) {
         LOG.debug(
             "namespace of {} is being deleted: event {} dropped",
             cr.getMetadata().getName(),

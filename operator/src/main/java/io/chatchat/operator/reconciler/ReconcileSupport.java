@@ -115,4 +115,17 @@ final class ReconcileSupport {
   private static int nz(Integer i) {
     return i == null ? 0 : i;
   }
+
+  /** The cached secondary object of this type and name, or null. */
+  static <R extends HasMetadata> R secondary(
+      io.javaoperatorsdk.operator.api.reconciler.Context<
+              io.chatchat.operator.api.v1alpha1.ChatchatCluster>
+          context,
+      Class<R> type,
+      String name) {
+    return context.getSecondaryResources(type).stream()
+        .filter(r -> name.equals(r.getMetadata().getName()))
+        .findFirst()
+        .orElse(null);
+  }
 }

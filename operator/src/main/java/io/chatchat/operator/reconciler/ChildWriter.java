@@ -1,0 +1,291 @@
+package io.chatchat.operator.reconciler;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.chatchat.operator.api.v1alpha1.ChatchatCluster;
+import io.chatchat.operator.metrics.PrometheusMetrics;
+import io.chatchat.operator.model.ApiComponent;
+import io.chatchat.operator.model.Labels;
+import io.chatchat.operator.model.Names;
+import io.chatchat.operator.model.Traffic;
+import io.chatchat.operator.validation.SpecValidator.Problem;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRoute;
+import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.processing.dependent.kubernetes.SSABasedGenericKubernetesResourceMatcher;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one place the operator writes its children: server-side apply (skipped when the cached object
+ * already matches), the drift patches of {@link ForeignFields}, the HTTPRoutes, and pruning what
+ * the spec no longer asks for. Refusals by the API server become {@link Problem}s.
+ */
+final class ChildWriter {
+  private static final Logger LOG = LoggerFactory.getLogger(ChildWriter.class);
+  private static final ObjectMapper MAPPER = new ObjectMapper();
+  private static final SSABasedGenericKubernetesResourceMatcher<HasMetadata> MATCHER =
+      SSABasedGenericKubernetesResourceMatcher.getInstance();
+  static final String FIELD_MANAGER = ChatchatClusterReconciler.FIELD_MANAGER;
+
+  private final KubernetesClient client;
+  private final PrometheusMetrics metrics;
+
+  ChildWriter(KubernetesClient client, PrometheusMetrics metrics) {
+    this.client = client;
+    this.metrics = metrics;
+  }
+
+  /**
+   * Server-side applies objects. The API server's refusal of one object (HTTP 4xx: an immutable
+   * field, a quota) is reported as a problem in status; other errors propagate and are retried.
+   */
+  void apply(
+      List<? extends HasMetadata> objects,
+      Context<ChatchatCluster> context,
+      List<Problem> problems) {
+    for (HasMetadata object : objects) {
+      ReconcileSupport.stamp(object);
+      if (upToDate(object, context)) {
+        removeForeignFields(object, context);
+        continue;
+      }
+      try {
+        client.resource(object).fieldManager(FIELD_MANAGER).forceConflicts().serverSideApply();
+        metrics.applied(object.getKind());
+      } catch (KubernetesClientException e) {
+        if (namespaceTerminating(e)) {
+          throw new NamespaceTerminatingException(e);
+        }
+        if (e.getCode() >= 400 && e.getCode() < 500 && e.getCode() != 409 && e.getCode() != 429) {
+          problems.add(
+              new Problem(
+                  "ApplyRejected",
+                  object.getKind()
+                      + " "
+                      + object.getMetadata().getName()
+                      + SpecFields.renderedFrom(object)
+                      + " was rejected by the API server: "
+                      + rootMessage(e)));
+        } else if (e.getCode() >= 500) {
+          throw new KubernetesClientException(
+              object.getKind()
+                  + " "
+                  + object.getMetadata().getName()
+                  + " could not be applied, the API server answered HTTP "
+                  + e.getCode()
+                  + ": "
+                  + rootMessage(e),
+              e);
+        } else {
+          throw e;
+        }
+      }
+    }
+  }
+
+  /** Field manager of the JSON patches that take out what other managers added. */
+  static final String DRIFT_FIELD_MANAGER = FIELD_MANAGER + "-drift";
+
+  /**
+   * Takes out what other field managers added to the parts of an up-to-date object the operator
+   * owns wholesale ({@link ForeignFields}).
+   */
+  private void removeForeignFields(HasMetadata desired, Context<ChatchatCluster> context) {
+    HasMetadata actual =
+        ReconcileSupport.secondary(context, desired.getClass(), desired.getMetadata().getName());
+    List<Map<String, Object>> ops = ForeignFields.removals(desired, actual);
+    if (ops.isEmpty()) {
+      return;
+    }
+    try {
+      client
+          .resource(actual)
+          .patch(
+              new PatchContext.Builder()
+                  .withPatchType(PatchType.JSON)
+                  .withFieldManager(DRIFT_FIELD_MANAGER)
+                  .build(),
+              MAPPER.writeValueAsString(ops));
+      metrics.applied(desired.getKind());
+      LOG.info(
+          "took out what other managers added to {} {}/{}: {}",
+          desired.getKind(),
+          desired.getMetadata().getNamespace(),
+          desired.getMetadata().getName(),
+          ops.stream().map(o -> o.get("op") + " " + o.get("path")).toList());
+    } catch (KubernetesClientException e) {
+      if (namespaceTerminating(e)) {
+        throw new NamespaceTerminatingException(e);
+      }
+      // A concurrent change: the next reconciliation looks again.
+      LOG.debug("drift patch of {} failed: {}", desired.getMetadata().getName(), e.toString());
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /**
+   * HTTPRoutes are applied without an informer (the Gateway API CRDs may be absent, and an informer
+   * on a missing type fails the operator's start). Routes are removed when the spec changed and no
+   * longer asks for them.
+   */
+  void applyRoutes(ChatchatCluster cr, List<Problem> problems) {
+    List<HTTPRoute> routes = Traffic.routes(cr);
+    for (HTTPRoute route : routes) {
+      try {
+        client.resource(route).fieldManager(FIELD_MANAGER).forceConflicts().serverSideApply();
+        metrics.applied(route.getKind());
+      } catch (KubernetesClientException e) {
+        if (namespaceTerminating(e)) {
+          throw new NamespaceTerminatingException(e);
+        }
+        if (e.getCode() == 404) {
+          problems.add(
+              new Problem(
+                  "GatewayAPIMissing",
+                  "gateway.enabled is set but the Gateway API CRDs (HTTPRoute,"
+                      + " gateway.networking.k8s.io/v1) are not installed in this cluster"));
+        } else if (e.getCode() >= 400 && e.getCode() < 500 && e.getCode() != 409) {
+          problems.add(
+              new Problem(
+                  "ApplyRejected",
+                  "HTTPRoute "
+                      + route.getMetadata().getName()
+                      + " was rejected by the API server: "
+                      + rootMessage(e)));
+        } else {
+          throw e;
+        }
+      }
+    }
+    boolean specChanged =
+        cr.getStatus() == null
+            || !Objects.equals(cr.getStatus().observedGeneration, cr.getMetadata().getGeneration());
+    if (specChanged) {
+      for (String name : List.of(Names.api(cr), Names.webui(cr))) {
+        if (routes.stream().noneMatch(r -> r.getMetadata().getName().equals(name))) {
+          try {
+            client
+                .resources(HTTPRoute.class)
+                .inNamespace(cr.getMetadata().getNamespace())
+                .withName(name)
+                .delete();
+          } catch (KubernetesClientException e) {
+            if (e.getCode() != 404) {
+              throw e;
+            }
+          }
+        }
+      }
+    }
+  }
+
+  /**
+   * Deletes the operator's objects of this cluster that the spec no longer asks for (a disabled
+   * WebUI, HPA or Ingress; a store or model server switched to an external one). Claims are never
+   * deleted here: data goes only with deletionPolicy Delete.
+   */
+  void prune(ChatchatCluster cr, Context<ChatchatCluster> context, List<HasMetadata> infra) {
+    Set<String> keep = new HashSet<>();
+    for (HasMetadata o : infra) {
+      keep.add(o.getKind() + "/" + o.getMetadata().getName());
+    }
+    keep.add("Deployment/" + Names.api(cr));
+    // The canary goes only once the stable pods serve (applyAll).
+    keep.add("Deployment/" + Names.apiCanary(cr));
+    // Settings that running pods read.
+    for (Pod pod : context.getSecondaryResources(Pod.class)) {
+      if (pod.getSpec() != null && pod.getSpec().getVolumes() != null) {
+        pod.getSpec().getVolumes().stream()
+            .filter(v -> v.getConfigMap() != null)
+            .forEach(v -> keep.add("ConfigMap/" + v.getConfigMap().getName()));
+      }
+    }
+    if (ApiComponent.singleWriter(cr)) {
+      keep.add("Deployment/" + Names.knowledgeBaseWriter(cr));
+    }
+    if (cr.getSpec().webui.enabled) {
+      keep.add("Deployment/" + Names.webui(cr));
+    }
+    for (Class<? extends HasMetadata> type :
+        List.of(
+            Deployment.class,
+            StatefulSet.class,
+            Service.class,
+            ConfigMap.class,
+            HorizontalPodAutoscaler.class,
+            PodDisruptionBudget.class,
+            Ingress.class,
+            NetworkPolicy.class)) {
+      for (HasMetadata o : context.getSecondaryResources(type)) {
+        Map<String, String> labels = o.getMetadata().getLabels();
+        boolean ours =
+            labels != null && cr.getMetadata().getName().equals(labels.get(Labels.INSTANCE));
+        if (ours
+            && o.getMetadata().getDeletionTimestamp() == null
+            && !keep.contains(o.getKind() + "/" + o.getMetadata().getName())) {
+          LOG.info(
+              "deleting {} {}/{}: the spec no longer asks for it",
+              o.getKind(),
+              o.getMetadata().getNamespace(),
+              o.getMetadata().getName());
+          client.resource(o).delete();
+        }
+      }
+    }
+  }
+
+  /**
+   * True when the cached object already holds every field we apply, as owned by our field manager
+   * (JOSDK's SSA matcher): then no request is sent. A field someone else changed is no longer ours,
+   * so the object does not match and is applied again, which restores it.
+   */
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private static boolean upToDate(HasMetadata desired, Context<ChatchatCluster> context) {
+    HasMetadata actual =
+        ReconcileSupport.secondary(context, desired.getClass(), desired.getMetadata().getName());
+    return actual != null
+        && ((SSABasedGenericKubernetesResourceMatcher) MATCHER).matches(actual, desired, context);
+  }
+
+  /** The namespace is being deleted, and the cluster with it. */
+  static boolean namespaceTerminating(KubernetesClientException e) {
+    return e.getCode() == 403
+        && e.getStatus() != null
+        && e.getStatus().getDetails() != null
+        && e.getStatus().getDetails().getCauses() != null
+        && e.getStatus().getDetails().getCauses().stream()
+            .anyMatch(c -> "NamespaceTerminating".equals(c.getReason()));
+  }
+
+  static final class NamespaceTerminatingException extends RuntimeException {
+    NamespaceTerminatingException(KubernetesClientException cause) {
+      super(cause);
+    }
+  }
+
+  private static String rootMessage(KubernetesClientException e) {
+    if (e.getStatus() != null && e.getStatus().getMessage() != null) {
+      return e.getStatus().getMessage();
+    }
+    return e.getMessage();
+  }
+}
