@@ -281,8 +281,7 @@ public class ChatchatClusterReconciler implements Reconciler<ChatchatCluster> {
           have = client.resource(want).create();
           events.record(
               cr,
-              EventRecorder.NORMAL,
-              "CredentialsGenerated",
+              EventReason.CredentialsGenerated,
               "Generated credentials in Secret " + name + "; they are never regenerated");
         } catch (KubernetesClientException e) {
           if (ChildWriter.namespaceTerminating(e)) {
@@ -355,8 +354,7 @@ public class ChatchatClusterReconciler implements Reconciler<ChatchatCluster> {
     s.stableRevision = RolloutPlan.revision(cr.getSpec(), digests);
     events.record(
         cr,
-        EventRecorder.WARNING,
-        "StableSpecRepaired",
+        EventReason.StableSpecRepaired,
         "status.lastStableSpec could not be read ("
             + problem
             + "); the current spec now counts as the stable one, and a rollout in progress is"
@@ -412,7 +410,7 @@ public class ChatchatClusterReconciler implements Reconciler<ChatchatCluster> {
               + " (from "
               + s.stableRevision
               + ")";
-      events.record(cr, EventRecorder.NORMAL, "RolloutStarted", st.message);
+      events.record(cr, EventReason.RolloutStarted, st.message);
       metrics.rollout("started");
     }
     return new Plan(Mode.ROLLING, cr, stable, st, rev);
@@ -821,8 +819,7 @@ public class ChatchatClusterReconciler implements Reconciler<ChatchatCluster> {
         ModelServers.replaceOneAtATime(want);
         events.record(
             cr,
-            EventRecorder.NORMAL,
-            "ReplacingOneAtATime",
+            EventReason.ReplacingOneAtATime,
             want.getMetadata().getName()
                 + ": no eligible node has "
                 + gpus
@@ -880,8 +877,7 @@ public class ChatchatClusterReconciler implements Reconciler<ChatchatCluster> {
     if (cr.getSpec().rollout.paused) {
       if (st.phase != RolloutStatus.Phase.Paused) {
         st.phase = RolloutStatus.Phase.Paused;
-        events.record(
-            cr, EventRecorder.NORMAL, "RolloutPaused", "Rollout paused at " + position(st));
+        events.record(cr, EventReason.RolloutPaused, "Rollout paused at " + position(st));
       }
       st.position = position(st);
       return;
@@ -889,12 +885,11 @@ public class ChatchatClusterReconciler implements Reconciler<ChatchatCluster> {
     if (st.phase == RolloutStatus.Phase.Paused) {
       st.phase = RolloutStatus.Phase.Progressing;
       st.stepStartedAt = now.toString();
-      events.record(
-          cr, EventRecorder.NORMAL, "RolloutResumed", "Rollout resumed at " + position(st));
+      events.record(cr, EventReason.RolloutResumed, "Rollout resumed at " + position(st));
     }
     if (gpuWait != null) {
       if (st.phase != RolloutStatus.Phase.WaitingForGPU) {
-        events.record(cr, EventRecorder.WARNING, "InsufficientGPU", gpuWait);
+        events.record(cr, EventReason.InsufficientGPU, gpuWait);
       }
       st.phase = RolloutStatus.Phase.WaitingForGPU;
       st.message = gpuWait;
@@ -923,7 +918,7 @@ public class ChatchatClusterReconciler implements Reconciler<ChatchatCluster> {
         detail = "stores not rolled and Ready yet";
         String window = singleReplicaStoreWindow(stores, context);
         if (window != null && !window.equals(st.message)) {
-          events.record(cr, EventRecorder.WARNING, "DisruptionWindow", window);
+          events.record(cr, EventReason.DisruptionWindow, window);
         }
         if (window != null) {
           st.message = window;
@@ -947,7 +942,7 @@ public class ChatchatClusterReconciler implements Reconciler<ChatchatCluster> {
         done = apiDone;
         detail = st.message;
         if (stepAdvanced) {
-          events.record(cr, EventRecorder.NORMAL, "CanaryStepPassed", st.message);
+          events.record(cr, EventReason.CanaryStepPassed, st.message);
           st.stepStartedAt = now.toString();
         }
       }
@@ -985,7 +980,7 @@ public class ChatchatClusterReconciler implements Reconciler<ChatchatCluster> {
               + ". Rolled back to revision "
               + cr.getStatus().stableRevision;
       st.position = position(st);
-      events.record(cr, EventRecorder.WARNING, "RolloutFailed", st.message);
+      events.record(cr, EventReason.RolloutFailed, st.message);
       metrics.rollout("rolled_back");
       return;
     }
@@ -1001,7 +996,7 @@ public class ChatchatClusterReconciler implements Reconciler<ChatchatCluster> {
         st.phase = RolloutStatus.Phase.Completed;
         st.message = "Revision " + st.revision + " rolled out to every tier";
         st.position = null;
-        events.record(cr, EventRecorder.NORMAL, "RolloutCompleted", st.message);
+        events.record(cr, EventReason.RolloutCompleted, st.message);
         metrics.rollout("completed");
         return;
       }
@@ -1291,7 +1286,7 @@ public class ChatchatClusterReconciler implements Reconciler<ChatchatCluster> {
         && (wasValid || !validAfter.getMessage().equals(validBefore.getMessage()))) {
       events.record(cr, EventRecorder.WARNING, validAfter.getReason(), validAfter.getMessage());
     } else if (!wasValid && Conditions.TRUE.equals(validAfter.getStatus())) {
-      events.record(cr, EventRecorder.NORMAL, "ConfigValid", "The spec is valid again");
+      events.record(cr, EventReason.ConfigValid, "The spec is valid again");
     }
     for (String type :
         List.of(
@@ -1328,23 +1323,18 @@ public class ChatchatClusterReconciler implements Reconciler<ChatchatCluster> {
       switch (after.phase) {
         case Ready:
           events.record(
-              cr,
-              EventRecorder.NORMAL,
-              "Ready",
-              "All components are ready (API " + after.apiReady + ")");
+              cr, EventReason.Ready, "All components are ready (API " + after.apiReady + ")");
           break;
         case Degraded:
           events.record(
               cr,
-              EventRecorder.WARNING,
-              "Degraded",
+              EventReason.Degraded,
               Conditions.find(after.conditions, Conditions.DEGRADED).getMessage());
           break;
         case Progressing:
           events.record(
               cr,
-              EventRecorder.NORMAL,
-              "Progressing",
+              EventReason.Progressing,
               Conditions.find(after.conditions, Conditions.PROGRESSING).getMessage());
           break;
         default:
@@ -1404,7 +1394,7 @@ public class ChatchatClusterReconciler implements Reconciler<ChatchatCluster> {
     Condition ready = Conditions.find(status.conditions, Conditions.READY);
     Condition before = Conditions.find(prev, Conditions.READY);
     if (before == null || !Objects.equals(before.getMessage(), ready.getMessage())) {
-      events.record(cr, EventRecorder.WARNING, "ReconcileError", ready.getMessage());
+      events.record(cr, EventReason.ReconcileError, ready.getMessage());
     }
     return ErrorStatusUpdateControl.patchStatus(statusPatch(cr, status));
   }

@@ -24,6 +24,12 @@ public class EventRecorder {
     this.instance = instance;
   }
 
+  /** An Event of the operator's own, with its enumerated reason and type. */
+  void record(ChatchatCluster cr, EventReason reason, String message) {
+    record(cr, reason.type, reason.name(), message);
+  }
+
+  /** An Event that mirrors a condition or a spec problem, with that reason. */
   public void record(ChatchatCluster cr, String type, String reason, String message) {
     String now = Instant.now().toString();
     String msg = message.length() > 1000 ? message.substring(0, 1000) + "…" : message;
