@@ -104,6 +104,21 @@ class RolloutE2ETest extends E2ETest {
       min.accumulateAndGet(total, Math::min);
     }
 
+    /**
+     * Waits until the EndpointSlices show {@code n} ready endpoints (they follow the pods'
+     * readiness with a delay the cluster's Ready status does not wait for) and measures the minimum
+     * from then.
+     */
+    ReadyEndpoints startAt(int n) {
+      await()
+          .atMost(TIMEOUT)
+          .until(() -> perSlice.values().stream().mapToInt(Integer::intValue).sum() >= n);
+      synchronized (this) {
+        min.set(perSlice.values().stream().mapToInt(Integer::intValue).sum());
+      }
+      return this;
+    }
+
     int min() {
       return min.get();
     }
@@ -203,7 +218,7 @@ class RolloutE2ETest extends E2ETest {
     int stubRequestsBefore = cluster.stubs.requests();
     int stubsBefore = cluster.stubs.stubs();
     Set<String> positions = ConcurrentHashMap.newKeySet();
-    try (ReadyEndpoints endpoints = new ReadyEndpoints(client, ns, "good-api")) {
+    try (ReadyEndpoints endpoints = new ReadyEndpoints(client, ns, "good-api").startAt(4)) {
       editCluster("good", c -> c.getSpec().image = NEW);
       ChatchatCluster done =
           awaitRollout(
@@ -239,7 +254,7 @@ class RolloutE2ETest extends E2ETest {
   void aVersionThatNeverBecomesReadyIsRolledBackWhileTheOldPodsServe() {
     apiCluster("stuck", 2);
     editCluster("stuck", c -> c.getSpec().rollout.stepDeadlineSeconds = 15);
-    try (ReadyEndpoints endpoints = new ReadyEndpoints(client, ns, "stuck-api")) {
+    try (ReadyEndpoints endpoints = new ReadyEndpoints(client, ns, "stuck-api").startAt(2)) {
       editCluster("stuck", c -> c.getSpec().image = NEVER_READY);
       ChatchatCluster back =
           awaitRollout(
@@ -492,7 +507,7 @@ class RolloutE2ETest extends E2ETest {
   @Test
   void theOperatorRestartedAtSeveralStepsFinishesTheRolloutWithNoStrayPods() {
     apiCluster("crashy", 4);
-    try (ReadyEndpoints endpoints = new ReadyEndpoints(client, ns, "crashy-api")) {
+    try (ReadyEndpoints endpoints = new ReadyEndpoints(client, ns, "crashy-api").startAt(4)) {
       editCluster("crashy", c -> c.getSpec().image = NEW);
       for (String at : List.of("API 1/3", "API 2/3", "API 3/3")) {
         ChatchatCluster seen =
@@ -564,7 +579,7 @@ class RolloutE2ETest extends E2ETest {
     cluster.stopOperator();
     List<String> killedAt = new ArrayList<>();
     Process operator = null;
-    try (ReadyEndpoints endpoints = new ReadyEndpoints(client, ns, "killed-api")) {
+    try (ReadyEndpoints endpoints = new ReadyEndpoints(client, ns, "killed-api").startAt(4)) {
       operator = operatorProcess(1);
       editCluster("killed", x -> x.getSpec().image = NEW);
       int n = 1;

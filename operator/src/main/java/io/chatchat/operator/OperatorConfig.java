@@ -31,15 +31,15 @@ public record OperatorConfig(
   /**
    * How long a leader's Lease lasts without renewal, how long the leader keeps trying to renew
    * before it gives up (and exits), and how often candidates try. A killed leader is replaced after
-   * about {@code duration + retry}: 6 s and 1 s by default (client-go's 15 s made failover take 16
+   * about {@code duration + retry}: 5 s and 1 s by default (client-go's 15 s made failover take 16
    * s).
    */
   public record LeaseTimings(
       java.time.Duration duration, java.time.Duration renewDeadline, java.time.Duration retry) {
     public static final LeaseTimings DEFAULT =
         new LeaseTimings(
-            java.time.Duration.ofSeconds(6),
-            java.time.Duration.ofSeconds(4),
+            java.time.Duration.ofSeconds(5),
+            java.time.Duration.ofSeconds(3),
             java.time.Duration.ofSeconds(1));
 
     public LeaseTimings {

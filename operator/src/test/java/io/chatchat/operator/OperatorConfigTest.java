@@ -39,8 +39,8 @@ class OperatorConfigTest {
   @Test
   void leaseTimingsDefaultToAFailoverUnderTenSecondsAndComeFromTheEnvironment() {
     OperatorConfig.LeaseTimings d = OperatorConfig.fromEnvironment(Map.of()).lease();
-    assertEquals(java.time.Duration.ofSeconds(6), d.duration());
-    assertEquals(java.time.Duration.ofSeconds(4), d.renewDeadline());
+    assertEquals(java.time.Duration.ofSeconds(5), d.duration());
+    assertEquals(java.time.Duration.ofSeconds(3), d.renewDeadline());
     assertEquals(java.time.Duration.ofSeconds(1), d.retry());
     OperatorConfig.LeaseTimings set =
         OperatorConfig.fromEnvironment(
