@@ -674,18 +674,7 @@ class HostileSpecsE2ETest extends E2ETest {
   @Test
   void aRefusedObjectIsReportedWithTheFieldItComesFrom() {
     client.resource(secret("db", Map.of("uri", DB_URI))).inNamespace(ns).create();
-    client
-        .resource(
-            new io.fabric8.kubernetes.api.model.ResourceQuotaBuilder()
-                .withNewMetadata()
-                .withName("one-deployment")
-                .endMetadata()
-                .withNewSpec()
-                .addToHard("count/deployments.apps", new Quantity("1"))
-                .endSpec()
-                .build())
-        .inNamespace(ns)
-        .create();
+    allowDeployments(1);
     client.resource(Clusters.valid("quota")).inNamespace(ns).create();
     ChatchatCluster c =
         awaitStatus(
@@ -713,18 +702,7 @@ class HostileSpecsE2ETest extends E2ETest {
     client.resource(Clusters.valid("blk")).inNamespace(ns).create();
     awaitReady("blk");
     int deployments = client.apps().deployments().inNamespace(ns).list().getItems().size();
-    client
-        .resource(
-            new io.fabric8.kubernetes.api.model.ResourceQuotaBuilder()
-                .withNewMetadata()
-                .withName("no-more-deployments")
-                .endMetadata()
-                .withNewSpec()
-                .addToHard("count/deployments.apps", new Quantity(String.valueOf(deployments)))
-                .endSpec()
-                .build())
-        .inNamespace(ns)
-        .create();
+    allowDeployments(deployments);
     Map<String, String> apiPods = uids(pods("api", "blk"));
     editCluster("blk", c -> c.getSpec().image = "chatimage/chatchat:0.3.1.3-next");
     ChatchatCluster blocked =
@@ -741,6 +719,22 @@ class HostileSpecsE2ETest extends E2ETest {
         blocked.getStatus().rollout.message.contains("exceeded quota"),
         blocked.getStatus().rollout.message);
     assertEquals(apiPods, uids(pods("api", "blk")), "the stable API pods serve on");
+  }
+
+  /** A ResourceQuota that lets the namespace hold this many Deployments. */
+  private void allowDeployments(int count) {
+    client
+        .resource(
+            new io.fabric8.kubernetes.api.model.ResourceQuotaBuilder()
+                .withNewMetadata()
+                .withName("deployments")
+                .endMetadata()
+                .withNewSpec()
+                .addToHard("count/deployments.apps", new Quantity(String.valueOf(count)))
+                .endSpec()
+                .build())
+        .inNamespace(ns)
+        .create();
   }
 
   private static Map<String, String> uids(

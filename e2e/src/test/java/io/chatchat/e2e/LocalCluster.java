@@ -110,7 +110,7 @@ public final class LocalCluster {
    * #PROCESS_TOLERATION_KEY} run there as real processes; every other pod stays on kwok's nodes).
    */
   private void startRunner() throws IOException {
-    String[] venvs = script("runtimes").trim().split("\n");
+    List<Path> venvs = runtimes();
     runnerState = Files.createTempDirectory(REPO.resolve("e2e/target"), "pod-runner-");
     runner =
         new PodRunner(
@@ -118,16 +118,32 @@ public final class LocalCluster {
             PROCESS_NODE,
             runnerState,
             REPO.resolve("e2e/runtime"),
-            Path.of(venvs[venvs.length - 2].trim()),
-            Path.of(venvs[venvs.length - 1].trim()),
-            Path.of(venvs[venvs.length - 3].trim()));
+            venvs.get(1),
+            venvs.get(2),
+            venvs.get(0));
     runner.start(true);
   }
 
-  /** The real Chatchat runtime's virtualenv (built once by runtimes.sh, then cached). */
+  private static List<Path> runtimes;
+
+  /**
+   * The runtimes' virtualenvs, as the last three lines runtimes.sh prints: Milvus, Chatchat, and
+   * Chatchat without the store drivers (built once, then cached; the script runs once per JVM).
+   */
+  private static synchronized List<Path> runtimes() {
+    if (runtimes == null) {
+      List<String> lines = List.of(script("runtimes").trim().split("\n"));
+      runtimes =
+          lines.subList(lines.size() - 3, lines.size()).stream()
+              .map(l -> Path.of(l.trim()))
+              .toList();
+    }
+    return runtimes;
+  }
+
+  /** The real Chatchat runtime's virtualenv. */
   public static Path chatchatVenv() {
-    String[] venvs = script("runtimes").trim().split("\n");
-    return Path.of(venvs[venvs.length - 2].trim());
+    return runtimes().get(1);
   }
 
   public static final String PROCESS_NODE = "proc-0";

@@ -1,5 +1,7 @@
 package io.chatchat.operator.reconciler;
 
+import static io.chatchat.operator.reconciler.ReconcileSupport.secondary;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.chatchat.operator.api.v1alpha1.ChatchatCluster;
 import io.chatchat.operator.api.v1alpha1.ChatchatClusterSpec;
@@ -217,10 +219,10 @@ public class ChatchatClusterReconciler implements Reconciler<ChatchatCluster> {
     }
 
     ChatchatCluster shown = plan == null ? cr : plan.want();
-    Deployment api = ReconcileSupport.secondary(context, Deployment.class, Names.api(cr));
+    Deployment api = secondary(context, Deployment.class, Names.api(cr));
     Deployment webui =
         shown.getSpec().webui.enabled
-            ? ReconcileSupport.secondary(context, Deployment.class, Names.webui(cr))
+            ? secondary(context, Deployment.class, Names.webui(cr))
             : null;
     ChatchatClusterStatus status =
         StatusComputer.compute(
@@ -228,8 +230,7 @@ public class ChatchatClusterReconciler implements Reconciler<ChatchatCluster> {
             problems,
             api,
             webui,
-            observed.withApiCanary(
-                ReconcileSupport.secondary(context, Deployment.class, Names.apiCanary(cr))),
+            observed.withApiCanary(secondary(context, Deployment.class, Names.apiCanary(cr))),
             now);
     RolloutConditions.apply(
         status,
@@ -460,15 +461,12 @@ public class ChatchatClusterReconciler implements Reconciler<ChatchatCluster> {
     // may reference others than the current one.
     String configHash = ConfigHash.of(cr, secretDigests(cr, lookup));
 
-    Deployment llm = ReconcileSupport.secondary(context, Deployment.class, Names.llm(cr));
-    Deployment embedding =
-        ReconcileSupport.secondary(context, Deployment.class, Names.embedding(cr));
-    Deployment liveApi = ReconcileSupport.secondary(context, Deployment.class, Names.api(cr));
-    Deployment liveCanary =
-        ReconcileSupport.secondary(context, Deployment.class, Names.apiCanary(cr));
-    Deployment liveWriter =
-        ReconcileSupport.secondary(context, Deployment.class, Names.knowledgeBaseWriter(cr));
-    Deployment liveWebui = ReconcileSupport.secondary(context, Deployment.class, Names.webui(cr));
+    Deployment llm = secondary(context, Deployment.class, Names.llm(cr));
+    Deployment embedding = secondary(context, Deployment.class, Names.embedding(cr));
+    Deployment liveApi = secondary(context, Deployment.class, Names.api(cr));
+    Deployment liveCanary = secondary(context, Deployment.class, Names.apiCanary(cr));
+    Deployment liveWriter = secondary(context, Deployment.class, Names.knowledgeBaseWriter(cr));
+    Deployment liveWebui = secondary(context, Deployment.class, Names.webui(cr));
 
     List<HasMetadata> infra = new ArrayList<>();
     infra.add(KnowledgeBaseClaim.build(cr));
@@ -512,7 +510,7 @@ public class ChatchatClusterReconciler implements Reconciler<ChatchatCluster> {
     }
 
     // Gates of this Chatchat version.
-    StatefulSet db = ReconcileSupport.secondary(context, StatefulSet.class, Names.database(cr));
+    StatefulSet db = secondary(context, StatefulSet.class, Names.database(cr));
     List<String> modules = Endpoints.requiredModules(cr, databaseScheme(cr, lookup));
     Gate preflight = Gate.NOT_NEEDED;
     if (!modules.isEmpty()) {
@@ -689,8 +687,7 @@ public class ChatchatClusterReconciler implements Reconciler<ChatchatCluster> {
       if (!(o instanceof StatefulSet want)) {
         continue;
       }
-      StatefulSet live =
-          ReconcileSupport.secondary(context, StatefulSet.class, want.getMetadata().getName());
+      StatefulSet live = secondary(context, StatefulSet.class, want.getMetadata().getName());
       if (live == null
           || live.getStatus() == null
           || live.getStatus().getUpdateRevision() == null
@@ -793,8 +790,7 @@ public class ChatchatClusterReconciler implements Reconciler<ChatchatCluster> {
       if (!(models.get(i) instanceof Deployment want)) {
         continue;
       }
-      Deployment live =
-          ReconcileSupport.secondary(context, Deployment.class, want.getMetadata().getName());
+      Deployment live = secondary(context, Deployment.class, want.getMetadata().getName());
       String resource = gpuResource(cr.getSpec(), want);
       long gpus = GpuCapacity.requested(want.getSpec().getTemplate().getSpec(), resource);
       if (live == null || gpus == 0) {
@@ -1017,8 +1013,7 @@ public class ChatchatClusterReconciler implements Reconciler<ChatchatCluster> {
   private static boolean allSettled(List<HasMetadata> desired, Context<ChatchatCluster> context) {
     for (HasMetadata o : desired) {
       if (o instanceof Deployment || o instanceof StatefulSet) {
-        HasMetadata live =
-            ReconcileSupport.secondary(context, o.getClass(), o.getMetadata().getName());
+        HasMetadata live = secondary(context, o.getClass(), o.getMetadata().getName());
         if (!ReconcileSupport.settled(o, live)) {
           return false;
         }
@@ -1032,8 +1027,7 @@ public class ChatchatClusterReconciler implements Reconciler<ChatchatCluster> {
       List<HasMetadata> stores, Context<ChatchatCluster> context) {
     for (HasMetadata o : stores) {
       if (o instanceof StatefulSet want && want.getSpec().getReplicas() == 1) {
-        StatefulSet live =
-            ReconcileSupport.secondary(context, StatefulSet.class, want.getMetadata().getName());
+        StatefulSet live = secondary(context, StatefulSet.class, want.getMetadata().getName());
         if (live != null && !ReconcileSupport.settled(want, live)) {
           return "Disruption window: "
               + want.getMetadata().getName()
@@ -1070,7 +1064,7 @@ public class ChatchatClusterReconciler implements Reconciler<ChatchatCluster> {
               Labels.COMPONENT_VECTOR_STORE,
               "Vector store",
               Conditions.VECTOR_STORE_READY,
-              ReconcileSupport.secondary(context, StatefulSet.class, Names.vectorStore(cr))));
+              secondary(context, StatefulSet.class, Names.vectorStore(cr))));
     }
     if (spec.embedding.tei != null) {
       workloads.add(
@@ -1187,7 +1181,7 @@ public class ChatchatClusterReconciler implements Reconciler<ChatchatCluster> {
       String succeeded,
       List<Problem> problems) {
     String name = desired.getMetadata().getName();
-    Job job = ReconcileSupport.secondary(context, Job.class, name);
+    Job job = secondary(context, Job.class, name);
     if (job == null) {
       writer.apply(List.of(desired), context, problems);
       return new Gate(GateState.RUNNING, running + " (Job " + name + ")");

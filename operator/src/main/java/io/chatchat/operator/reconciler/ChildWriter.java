@@ -1,5 +1,7 @@
 package io.chatchat.operator.reconciler;
 
+import static io.chatchat.operator.reconciler.ReconcileSupport.secondary;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.chatchat.operator.api.v1alpha1.ChatchatCluster;
 import io.chatchat.operator.metrics.PrometheusMetrics;
@@ -109,8 +111,7 @@ final class ChildWriter {
    * owns wholesale ({@link ForeignFields}).
    */
   private void removeForeignFields(HasMetadata desired, Context<ChatchatCluster> context) {
-    HasMetadata actual =
-        ReconcileSupport.secondary(context, desired.getClass(), desired.getMetadata().getName());
+    HasMetadata actual = secondary(context, desired.getClass(), desired.getMetadata().getName());
     List<Map<String, Object>> ops = ForeignFields.removals(desired, actual);
     if (ops.isEmpty()) {
       return;
@@ -260,8 +261,7 @@ final class ChildWriter {
    */
   @SuppressWarnings({"unchecked", "rawtypes"})
   private static boolean upToDate(HasMetadata desired, Context<ChatchatCluster> context) {
-    HasMetadata actual =
-        ReconcileSupport.secondary(context, desired.getClass(), desired.getMetadata().getName());
+    HasMetadata actual = secondary(context, desired.getClass(), desired.getMetadata().getName());
     return actual != null
         && ((SSABasedGenericKubernetesResourceMatcher) MATCHER).matches(actual, desired, context);
   }
