@@ -29,8 +29,11 @@ public final class OperatorMain implements AutoCloseable {
   private final HttpEndpoints http;
   private final KubernetesClient client;
   private final boolean ownsClient;
-  private final String leaseNamespace;
-  private final String identity;
+  private final Lease lease;
+
+  /** The leader Lease's namespace (null: no leader election) and this process's identity. */
+  private record Lease(String namespace, String identity) {}
+
   private final java.util.concurrent.atomic.AtomicBoolean closing;
 
   private OperatorMain(
@@ -38,16 +41,14 @@ public final class OperatorMain implements AutoCloseable {
       HttpEndpoints http,
       KubernetesClient client,
       boolean ownsClient,
-      String leaseNamespace,
-      String identity,
+      Lease lease,
       java.util.concurrent.atomic.AtomicBoolean closing) {
     this.closing = closing;
     this.operator = operator;
     this.http = http;
     this.client = client;
     this.ownsClient = ownsClient;
-    this.leaseNamespace = leaseNamespace;
-    this.identity = identity;
+    this.lease = lease;
   }
 
   public static void main(String[] args) throws Exception {
@@ -70,6 +71,32 @@ public final class OperatorMain implements AutoCloseable {
   public static OperatorMain start(
       OperatorConfig config, KubernetesClient client, CollectorRegistry registry) throws Exception {
     return start(config, client, registry, PodAddressResolver.POD_IP);
+  }
+
+  /**
+   * The leader Lease. JOSDK would exit on stopped leadership also while the JVM shuts down, from
+   * the shutdown hook, which then hangs before the Lease is released: the operator exits itself,
+   * unless it is closing.
+   */
+  private static LeaderElectionConfiguration leaderElection(
+      OperatorConfig config, String identity, java.util.concurrent.atomic.AtomicBoolean closing) {
+    return new LeaderElectionConfiguration(
+        OperatorConfig.LEASE_NAME,
+        config.leaderElectionNamespace(),
+        config.lease().duration(),
+        config.lease().renewDeadline(),
+        config.lease().retry(),
+        identity,
+        new LeaderCallbacks(
+            () -> {},
+            () -> {
+              if (config.exitOnLostLeadership() && !closing.get()) {
+                LOG.error("lost the leader Lease {}; exiting", identity);
+                System.exit(1);
+              }
+            },
+            leader -> {}),
+        false);
   }
 
   /**
@@ -99,26 +126,7 @@ public final class OperatorMain implements AutoCloseable {
                   .withStopOnInformerErrorDuringStartup(false)
                   .withCacheSyncTimeout(Duration.ofMinutes(2));
               if (config.leaderElectionNamespace() != null) {
-                o.withLeaderElectionConfiguration(
-                    new LeaderElectionConfiguration(
-                        OperatorConfig.LEASE_NAME,
-                        config.leaderElectionNamespace(),
-                        config.lease().duration(),
-                        config.lease().renewDeadline(),
-                        config.lease().retry(),
-                        identity,
-                        // JOSDK would exit on stopped leadership also while the JVM shuts down,
-                        // from the shutdown hook, which then hangs before the Lease is released.
-                        new LeaderCallbacks(
-                            () -> {},
-                            () -> {
-                              if (config.exitOnLostLeadership() && !closing.get()) {
-                                LOG.error("lost the leader Lease {}; exiting", identity);
-                                System.exit(1);
-                              }
-                            },
-                            leader -> {}),
-                        false));
+                o.withLeaderElectionConfiguration(leaderElection(config, identity, closing));
               }
             });
     ChatchatClusterReconciler reconciler =
@@ -155,7 +163,12 @@ public final class OperatorMain implements AutoCloseable {
         http.port(),
         ChatchatCluster.class.getSimpleName());
     return new OperatorMain(
-        operator, http, c, ownsClient, config.leaderElectionNamespace(), identity, closing);
+        operator,
+        http,
+        c,
+        ownsClient,
+        new Lease(config.leaderElectionNamespace(), identity),
+        closing);
   }
 
   private static String identity() {
@@ -185,8 +198,8 @@ public final class OperatorMain implements AutoCloseable {
     } catch (RuntimeException e) {
       LOG.warn("stopping the operator: {}", e.toString());
     }
-    if (leaseNamespace != null) {
-      LeaseRelease.release(client, leaseNamespace, OperatorConfig.LEASE_NAME, identity);
+    if (lease.namespace() != null) {
+      LeaseRelease.release(client, lease.namespace(), OperatorConfig.LEASE_NAME, lease.identity());
     }
     http.close();
     if (ownsClient) {

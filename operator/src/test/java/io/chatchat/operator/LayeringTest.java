@@ -2,9 +2,12 @@ package io.chatchat.operator;
 
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 
+import com.tngtech.archunit.core.domain.JavaClass;
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -21,6 +24,8 @@ class LayeringTest {
   private static final String[] ROLLOUT_EFFECTS = {
     "io.chatchat.operator.rollout.SmokeGates",
     "io.chatchat.operator.rollout.SmokeGates$*",
+    "io.chatchat.operator.rollout.SmokeGateRunner",
+    "io.chatchat.operator.rollout.SmokeGateRunner$*",
     "io.chatchat.operator.rollout.AddressFileResolver",
     "io.chatchat.operator.rollout.PodAddressResolver",
     "io.chatchat.operator.rollout.PodAddressResolver$*"
@@ -32,6 +37,8 @@ class LayeringTest {
         .that()
         .resideInAnyPackage(
             "io.chatchat.operator.model..",
+            "io.chatchat.operator.observe..",
+            "io.chatchat.operator.gates..",
             "io.chatchat.operator.validation..",
             "io.chatchat.operator.status..",
             "io.chatchat.operator.rollout..")
@@ -51,6 +58,23 @@ class LayeringTest {
   }
 
   @Test
+  void onlyTheReconcilerAndTheEntryPointTalkToTheApiServer() {
+    noClasses()
+        .that()
+        .resideOutsideOfPackages("io.chatchat.operator.reconciler..")
+        .and()
+        .haveNameNotMatching(
+            "io\\.chatchat\\.operator\\.(OperatorMain|HttpEndpoints|LeaseRelease)(\\$.*)?")
+        .should()
+        .dependOnClassesThat(
+            JavaClass.Predicates.resideInAnyPackage("io.fabric8.kubernetes.client.dsl..")
+                .or(JavaClass.Predicates.assignableTo(KubernetesClient.class))
+                .or(JavaClass.Predicates.assignableTo(KubernetesClientException.class)))
+        .because("side effects are kept in one place (the API model may extend CustomResource)")
+        .check(MAIN);
+  }
+
+  @Test
   void theApiModelDependsOnNothingOfTheOperator() {
     noClasses()
         .that()
@@ -59,6 +83,8 @@ class LayeringTest {
         .dependOnClassesThat()
         .resideInAnyPackage(
             "io.chatchat.operator.model..",
+            "io.chatchat.operator.observe..",
+            "io.chatchat.operator.gates..",
             "io.chatchat.operator.reconciler..",
             "io.chatchat.operator.rollout..",
             "io.chatchat.operator.status..",

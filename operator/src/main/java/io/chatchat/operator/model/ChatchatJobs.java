@@ -124,8 +124,7 @@ public final class ChatchatJobs {
         Names.preflightJob(cr, preflightHash(cr, modules)),
         Labels.COMPONENT_PREFLIGHT,
         preflightHash(cr, modules),
-        0,
-        300,
+        new Limits(0, 300),
         ChatchatPodTemplate.job(cr, Labels.COMPONENT_PREFLIGHT, configHash, command, false, null));
   }
 
@@ -168,8 +167,7 @@ public final class ChatchatJobs {
         Names.initJob(cr, hash),
         Labels.COMPONENT_INIT,
         hash,
-        patient ? INIT_RETRIES_PATIENT : INIT_RETRIES_IN_ROLLOUT,
-        patient ? 3600 : 900,
+        new Limits(patient ? INIT_RETRIES_PATIENT : INIT_RETRIES_IN_ROLLOUT, patient ? 3600 : 900),
         ChatchatPodTemplate.job(
             cr,
             Labels.COMPONENT_INIT,
@@ -221,8 +219,7 @@ public final class ChatchatJobs {
         Names.buildJob(cr, buildHash(cr)),
         Labels.COMPONENT_KB_BUILD,
         buildHash(cr),
-        1,
-        7200,
+        new Limits(1, 7200),
         ChatchatPodTemplate.job(
             cr, Labels.COMPONENT_KB_BUILD, configHash, command, true, VERIFY_BUILD_SCRIPT));
   }
@@ -247,13 +244,15 @@ public final class ChatchatJobs {
         .build();
   }
 
+  /** How often a gate Job's pod is retried, and how long the Job may run. */
+  private record Limits(int backoffLimit, long deadlineSeconds) {}
+
   private static Job job(
       ChatchatCluster cr,
       String name,
       String component,
       String hash,
-      int backoffLimit,
-      long deadlineSeconds,
+      Limits limits,
       PodTemplateSpec template) {
     Map<String, String> labels = Labels.of(cr, component);
     labels.put(HASH_LABEL, hash);
@@ -264,8 +263,8 @@ public final class ChatchatJobs {
         .withLabels(labels)
         .endMetadata()
         .withNewSpec()
-        .withBackoffLimit(backoffLimit)
-        .withActiveDeadlineSeconds(deadlineSeconds)
+        .withBackoffLimit(limits.backoffLimit())
+        .withActiveDeadlineSeconds(limits.deadlineSeconds())
         .withTemplate(template)
         .endSpec()
         .build();

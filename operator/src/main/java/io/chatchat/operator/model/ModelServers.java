@@ -1,6 +1,7 @@
 package io.chatchat.operator.model;
 
 import io.chatchat.operator.api.v1alpha1.ChatchatCluster;
+import io.chatchat.operator.api.v1alpha1.ChatchatClusterSpec;
 import io.chatchat.operator.api.v1alpha1.ModelServerSpec;
 import io.chatchat.operator.api.v1alpha1.TeiSpec;
 import io.chatchat.operator.api.v1alpha1.VllmSpec;
@@ -21,6 +22,8 @@ import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
+import io.fabric8.kubernetes.api.model.apps.DeploymentStrategy;
+import io.fabric8.kubernetes.api.model.apps.DeploymentStrategyBuilder;
 import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
 import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscalerBuilder;
 import java.util.ArrayList;
@@ -63,16 +66,31 @@ public final class ModelServers {
    * A model server that replaces its pods one at a time, stopping an old pod before its successor
    * starts: for a rollout when no node has the GPUs for one extra pod.
    */
-  public static void replaceOneAtATime(Deployment d) {
-    d.getSpec()
-        .setStrategy(
-            new io.fabric8.kubernetes.api.model.apps.DeploymentStrategyBuilder()
-                .withType("RollingUpdate")
-                .withNewRollingUpdate()
-                .withMaxSurge(new IntOrString(0))
-                .withMaxUnavailable(new IntOrString(1))
-                .endRollingUpdate()
-                .build());
+  public static DeploymentStrategy oneAtATime() {
+    return new DeploymentStrategyBuilder()
+        .withType("RollingUpdate")
+        .withNewRollingUpdate()
+        .withMaxSurge(new IntOrString(0))
+        .withMaxUnavailable(new IntOrString(1))
+        .endRollingUpdate()
+        .build();
+  }
+
+  /** A copy of the Deployment with another update strategy. */
+  public static Deployment withStrategy(Deployment d, DeploymentStrategy strategy) {
+    return new DeploymentBuilder(d).editSpec().withStrategy(strategy).endSpec().build();
+  }
+
+  /** The GPU resource a model server's pod or Deployment requests (by its component label). */
+  public static String gpuResource(ChatchatClusterSpec spec, HasMetadata o) {
+    String component =
+        o.getMetadata().getLabels() == null
+            ? null
+            : o.getMetadata().getLabels().get(Labels.COMPONENT);
+    if (Labels.COMPONENT_EMBEDDING.equals(component) && spec.embedding.tei != null) {
+      return spec.embedding.tei.gpuResource;
+    }
+    return spec.llm.vllm != null ? spec.llm.vllm.gpuResource : "nvidia.com/gpu";
   }
 
   static Tier llmTier(ChatchatCluster cr) {
@@ -121,7 +139,8 @@ public final class ModelServers {
       args.add("--max-model-len=" + v.maxModelLen);
     }
     args.addAll(v.extraArgs);
-    return container(v, "vllm", v.imageOr(VLLM_IMAGE), args, Endpoints.LLM_PORT, "4", "16Gi");
+    return container(
+        v, "vllm", v.imageOr(VLLM_IMAGE), args, new Footprint(Endpoints.LLM_PORT, "4", "16Gi"));
   }
 
   static Container teiContainer(TeiSpec t) {
@@ -136,17 +155,17 @@ public final class ModelServers {
     }
     args.addAll(t.extraArgs);
     String image = t.imageOr(t.gpus > 0 ? TEI_GPU_IMAGE : TEI_CPU_IMAGE);
-    return container(t, "tei", image, args, Endpoints.EMBEDDING_PORT, "1", "4Gi");
+    return container(t, "tei", image, args, new Footprint(Endpoints.EMBEDDING_PORT, "1", "4Gi"));
   }
 
+  /** A model server's port and its default CPU and memory requests. */
+  private record Footprint(int port, String cpu, String memory) {}
+
   private static Container container(
-      ModelServerSpec m,
-      String name,
-      String image,
-      List<String> args,
-      int port,
-      String cpu,
-      String memory) {
+      ModelServerSpec m, String name, String image, List<String> args, Footprint footprint) {
+    int port = footprint.port();
+    String cpu = footprint.cpu();
+    String memory = footprint.memory();
     List<EnvVar> env = new ArrayList<>();
     env.add(ChatchatPodTemplate.env("HF_HOME", CACHE_PATH));
     if (m.hfTokenSecretRef != null) {
@@ -159,14 +178,15 @@ public final class ModelServers {
         .withImage(image)
         .withImagePullPolicy("IfNotPresent")
         .withArgs(args)
-        .withPorts(Stores.port("http", port))
+        .withPorts(StoreContainers.port("http", port))
         .withEnv(env)
         .withResources(resources(m, cpu, memory))
-        .withVolumeMounts(Stores.mount("cache", CACHE_PATH), Stores.mount("shm", "/dev/shm"))
+        .withVolumeMounts(
+            StoreContainers.mount("cache", CACHE_PATH), StoreContainers.mount("shm", "/dev/shm"))
         // Listening only after the model is downloaded and loaded: startupTimeoutSeconds.
-        .withStartupProbe(Stores.http("/health", "http", 10, startupFailures))
-        .withReadinessProbe(Stores.http("/health", "http", 10, 3))
-        .withLivenessProbe(Stores.http("/health", "http", 30, 3))
+        .withStartupProbe(StoreContainers.http("/health", "http", 10, startupFailures))
+        .withReadinessProbe(StoreContainers.http("/health", "http", 10, 3))
+        .withLivenessProbe(StoreContainers.http("/health", "http", 30, 3))
         .withSecurityContext(PodSecurity.container(false))
         .build();
   }
@@ -210,7 +230,7 @@ public final class ModelServers {
                 .withClaimName(Names.modelCache(tier.name()))
                 .endPersistentVolumeClaim()
                 .build()
-            : Stores.emptyDir("cache"));
+            : StoreContainers.emptyDir("cache"));
     volumes.add(
         new VolumeBuilder()
             .withName("shm")

@@ -1,7 +1,5 @@
 package io.chatchat.operator.reconciler;
 
-import static io.chatchat.operator.reconciler.ReconcileSupport.secondary;
-
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.chatchat.operator.api.v1alpha1.ChatchatCluster;
 import io.chatchat.operator.metrics.PrometheusMetrics;
@@ -9,8 +7,11 @@ import io.chatchat.operator.model.ApiComponent;
 import io.chatchat.operator.model.Labels;
 import io.chatchat.operator.model.Names;
 import io.chatchat.operator.model.Traffic;
+import io.chatchat.operator.observe.LiveState;
+import io.chatchat.operator.observe.Readiness;
 import io.chatchat.operator.validation.SpecValidator.Problem;
 import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.DeletionPropagation;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Service;
@@ -45,7 +46,9 @@ final class ChildWriter {
   private static final ObjectMapper MAPPER = new ObjectMapper();
   private static final SSABasedGenericKubernetesResourceMatcher<HasMetadata> MATCHER =
       SSABasedGenericKubernetesResourceMatcher.getInstance();
-  static final String FIELD_MANAGER = ChatchatClusterReconciler.FIELD_MANAGER;
+
+  /** The one field manager of everything the operator applies. */
+  static final String FIELD_MANAGER = "chatchat-operator";
 
   private final KubernetesClient client;
   private final PrometheusMetrics metrics;
@@ -61,12 +64,14 @@ final class ChildWriter {
    */
   void apply(
       List<? extends HasMetadata> objects,
+      LiveState live,
       Context<ChatchatCluster> context,
       List<Problem> problems) {
     for (HasMetadata object : objects) {
-      ReconcileSupport.stamp(object);
-      if (upToDate(object, context)) {
-        removeForeignFields(object, context);
+      Readiness.stamp(object);
+      HasMetadata actual = live.get(object.getClass(), object.getMetadata().getName());
+      if (upToDate(object, actual, context)) {
+        removeForeignFields(object, actual);
         continue;
       }
       try {
@@ -110,8 +115,7 @@ final class ChildWriter {
    * Takes out what other field managers added to the parts of an up-to-date object the operator
    * owns wholesale ({@link ForeignFields}).
    */
-  private void removeForeignFields(HasMetadata desired, Context<ChatchatCluster> context) {
-    HasMetadata actual = secondary(context, desired.getClass(), desired.getMetadata().getName());
+  private void removeForeignFields(HasMetadata desired, HasMetadata actual) {
     List<Map<String, Object>> ops = ForeignFields.removals(desired, actual);
     if (ops.isEmpty()) {
       return;
@@ -204,16 +208,16 @@ final class ChildWriter {
    * WebUI, HPA or Ingress; a store or model server switched to an external one). Claims are never
    * deleted here: data goes only with deletionPolicy Delete.
    */
-  void prune(ChatchatCluster cr, Context<ChatchatCluster> context, List<HasMetadata> infra) {
+  void prune(ChatchatCluster cr, LiveState live, List<HasMetadata> infra) {
     Set<String> keep = new HashSet<>();
     for (HasMetadata o : infra) {
       keep.add(o.getKind() + "/" + o.getMetadata().getName());
     }
     keep.add("Deployment/" + Names.api(cr));
-    // The canary goes only once the stable pods serve (applyAll).
+    // The canary goes only once the stable pods serve (DesiredState.canaryToDelete).
     keep.add("Deployment/" + Names.apiCanary(cr));
     // Settings that running pods read.
-    for (Pod pod : context.getSecondaryResources(Pod.class)) {
+    for (Pod pod : live.pods()) {
       if (pod.getSpec() != null && pod.getSpec().getVolumes() != null) {
         pod.getSpec().getVolumes().stream()
             .filter(v -> v.getConfigMap() != null)
@@ -236,7 +240,7 @@ final class ChildWriter {
             PodDisruptionBudget.class,
             Ingress.class,
             NetworkPolicy.class)) {
-      for (HasMetadata o : context.getSecondaryResources(type)) {
+      for (HasMetadata o : live.all(type)) {
         Map<String, String> labels = o.getMetadata().getLabels();
         boolean ours =
             labels != null && cr.getMetadata().getName().equals(labels.get(Labels.INSTANCE));
@@ -260,10 +264,35 @@ final class ChildWriter {
    * so the object does not match and is applied again, which restores it.
    */
   @SuppressWarnings({"unchecked", "rawtypes"})
-  private static boolean upToDate(HasMetadata desired, Context<ChatchatCluster> context) {
-    HasMetadata actual = secondary(context, desired.getClass(), desired.getMetadata().getName());
+  private static boolean upToDate(
+      HasMetadata desired, HasMetadata actual, Context<ChatchatCluster> context) {
     return actual != null
         && ((SSABasedGenericKubernetesResourceMatcher) MATCHER).matches(actual, desired, context);
+  }
+
+  /** Deletes objects (background propagation); one already gone or going is fine. */
+  void delete(List<? extends HasMetadata> objects, String why) {
+    for (HasMetadata o : objects) {
+      if (o.getMetadata().getDeletionTimestamp() != null) {
+        continue;
+      }
+      LOG.info(
+          "deleting {} {}/{}: {}",
+          o.getKind(),
+          o.getMetadata().getNamespace(),
+          o.getMetadata().getName(),
+          why);
+      try {
+        client.resource(o).withPropagationPolicy(DeletionPropagation.BACKGROUND).delete();
+      } catch (KubernetesClientException e) {
+        if (namespaceTerminating(e)) {
+          throw new NamespaceTerminatingException(e);
+        }
+        if (e.getCode() != 404) {
+          throw e;
+        }
+      }
+    }
   }
 
   /** The namespace is being deleted, and the cluster with it. */
@@ -282,7 +311,7 @@ final class ChildWriter {
     }
   }
 
-  private static String rootMessage(KubernetesClientException e) {
+  static String rootMessage(KubernetesClientException e) {
     if (e.getStatus() != null && e.getStatus().getMessage() != null) {
       return e.getStatus().getMessage();
     }

@@ -1,6 +1,8 @@
 package io.chatchat.operator.reconciler;
 
 import io.chatchat.operator.api.v1alpha1.ChatchatCluster;
+import io.chatchat.operator.status.EventReason;
+import io.chatchat.operator.status.Notice;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -12,8 +14,8 @@ import org.slf4j.LoggerFactory;
 /** Records core/v1 Events on a ChatchatCluster (kubectl describe shows them). Best effort. */
 public class EventRecorder {
   private static final Logger LOG = LoggerFactory.getLogger(EventRecorder.class);
-  public static final String NORMAL = "Normal";
-  public static final String WARNING = "Warning";
+  public static final String NORMAL = Notice.NORMAL;
+  public static final String WARNING = Notice.WARNING;
   static final String COMPONENT = "chatchat-operator";
 
   private final KubernetesClient client;
@@ -27,6 +29,11 @@ public class EventRecorder {
   /** An Event of the operator's own, with its enumerated reason and type. */
   void record(ChatchatCluster cr, EventReason reason, String message) {
     record(cr, reason.type, reason.name(), message);
+  }
+
+  /** The Event a decision asked for. */
+  void record(ChatchatCluster cr, Notice notice) {
+    record(cr, notice.type(), notice.reason(), notice.message());
   }
 
   /** An Event that mirrors a condition or a spec problem, with that reason. */

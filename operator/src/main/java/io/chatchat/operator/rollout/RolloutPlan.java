@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.chatchat.operator.api.v1alpha1.ChatchatCluster;
 import io.chatchat.operator.api.v1alpha1.ChatchatClusterSpec;
 import io.chatchat.operator.model.ConfigHash;
+import io.chatchat.operator.model.SpecJson;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -89,19 +90,11 @@ public final class RolloutPlan {
   }
 
   public static String toJson(ChatchatClusterSpec spec) {
-    try {
-      return JSON.writeValueAsString(spec);
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException(e);
-    }
+    return SpecJson.toJson(spec);
   }
 
   public static ChatchatClusterSpec fromJson(String json) {
-    try {
-      return JSON.readValue(json, ChatchatClusterSpec.class);
-    } catch (JsonProcessingException e) {
-      throw new IllegalArgumentException("status.lastStableSpec is not a spec: " + e, e);
-    }
+    return SpecJson.fromJson(json);
   }
 
   /** Why a status.lastStableSpec cannot serve as the stable spec; null when it can or is unset. */
@@ -110,7 +103,7 @@ public final class RolloutPlan {
       return null;
     }
     try {
-      ChatchatClusterSpec spec = JSON.readValue(json, ChatchatClusterSpec.class);
+      ChatchatClusterSpec spec = SpecJson.MAPPER.readValue(json, ChatchatClusterSpec.class);
       if (spec == null
           || spec.metadataStore == null
           || spec.metadataStore.type == null

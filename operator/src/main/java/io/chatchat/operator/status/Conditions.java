@@ -1,8 +1,6 @@
 package io.chatchat.operator.status;
 
 import io.fabric8.kubernetes.api.model.Condition;
-import io.fabric8.kubernetes.api.model.ConditionBuilder;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -35,32 +33,6 @@ public final class Conditions {
   public static final String FALSE = "False";
 
   private Conditions() {}
-
-  /** Sets a condition in {@code next}, keeping the transition time of {@code previous}. */
-  public static void set(
-      List<Condition> previous,
-      List<Condition> next,
-      String type,
-      boolean status,
-      String reason,
-      String message,
-      long generation,
-      Instant now) {
-    String s = status ? TRUE : FALSE;
-    Condition old = find(previous, type);
-    String since =
-        old != null && s.equals(old.getStatus()) ? old.getLastTransitionTime() : now.toString();
-    next.removeIf(c -> c.getType().equals(type));
-    next.add(
-        new ConditionBuilder()
-            .withType(type)
-            .withStatus(s)
-            .withReason(reason)
-            .withMessage(message)
-            .withObservedGeneration(generation)
-            .withLastTransitionTime(since)
-            .build());
-  }
 
   public static Condition find(List<Condition> conditions, String type) {
     if (conditions == null) {

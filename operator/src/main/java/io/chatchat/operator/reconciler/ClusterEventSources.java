@@ -1,0 +1,71 @@
+package io.chatchat.operator.reconciler;
+
+import io.chatchat.operator.api.v1alpha1.ChatchatCluster;
+import io.chatchat.operator.model.Labels;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The informers: one per kind of child, on the operator's own objects only (managed-by label),
+ * mapped to their cluster by the instance label (the knowledge-base claim may have no owner
+ * reference).
+ */
+final class ClusterEventSources {
+  static final List<Class<? extends HasMetadata>> TYPES =
+      List.of(
+          Deployment.class,
+          StatefulSet.class,
+          Service.class,
+          ConfigMap.class,
+          PersistentVolumeClaim.class,
+          Job.class,
+          Pod.class,
+          HorizontalPodAutoscaler.class,
+          PodDisruptionBudget.class,
+          Ingress.class,
+          NetworkPolicy.class);
+
+  private ClusterEventSources() {}
+
+  static List<EventSource<?, ChatchatCluster>> all(EventSourceContext<ChatchatCluster> context) {
+    return TYPES.stream()
+        .<EventSource<?, ChatchatCluster>>map(type -> informer(context, type))
+        .toList();
+  }
+
+  private static <R extends HasMetadata> InformerEventSource<R, ChatchatCluster> informer(
+      EventSourceContext<ChatchatCluster> context, Class<R> type) {
+    InformerEventSourceConfiguration<R> config =
+        InformerEventSourceConfiguration.from(type, ChatchatCluster.class)
+            .withLabelSelector(Labels.MANAGED_SELECTOR)
+            .withSecondaryToPrimaryMapper(
+                r -> {
+                  String instance =
+                      r.getMetadata().getLabels() == null
+                          ? null
+                          : r.getMetadata().getLabels().get(Labels.INSTANCE);
+                  return instance == null
+                      ? Set.of()
+                      : Set.of(new ResourceID(instance, r.getMetadata().getNamespace()));
+                })
+            .build();
+    return new InformerEventSource<>(config, context);
+  }
+}

@@ -1,0 +1,69 @@
+package io.chatchat.operator.reconciler;
+
+import io.chatchat.operator.api.v1alpha1.ChatchatCluster;
+import io.chatchat.operator.metrics.PrometheusMetrics;
+import io.chatchat.operator.observe.LiveState;
+import io.chatchat.operator.rollout.ApiCanary;
+import io.chatchat.operator.rollout.CanaryStep;
+import io.chatchat.operator.rollout.DesiredState;
+import io.chatchat.operator.rollout.SmokeGateRunner;
+import io.chatchat.operator.status.Notice;
+import io.chatchat.operator.validation.SpecValidator.Problem;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import java.util.List;
+
+/**
+ * Acts on what a pass decided, in dependency order: the infrastructure and the routes; the pods of
+ * a rolled-back store revision; the gate Jobs; the canary's exit and its smoke gates; the chat
+ * tier; the knowledge-base build; pruning. And records the Events the decisions asked for.
+ */
+final class DesiredStateWriter {
+  private final ChildWriter writer;
+  private final SmokeGateRunner smoke;
+  private final EventRecorder events;
+  private final PrometheusMetrics metrics;
+
+  DesiredStateWriter(
+      ChildWriter writer, SmokeGateRunner smoke, EventRecorder events, PrometheusMetrics metrics) {
+    this.writer = writer;
+    this.smoke = smoke;
+    this.events = events;
+    this.metrics = metrics;
+  }
+
+  void write(
+      ChatchatCluster cr,
+      DesiredState desired,
+      LiveState live,
+      Context<ChatchatCluster> context,
+      List<Problem> problems) {
+    writer.apply(desired.infra(), live, context, problems);
+    writer.applyRoutes(cr, problems);
+    writer.delete(desired.storePodsToDelete(), "a store pod of a rolled-back revision, not Ready");
+    writer.apply(desired.gates().create(), live, context, problems);
+    writer.delete(desired.gates().delete(), "superseded by a Job that succeeded");
+    if (desired.canaryToDelete() != null) {
+      writer.delete(List.of(desired.canaryToDelete()), "the stable API pods serve");
+    }
+    CanaryStep canary = desired.canary();
+    if (canary != null) {
+      smoke.forget(canary.forget());
+      if (!canary.gate().isEmpty()) {
+        smoke.start(canary.gate(), desired.configHash(), ApiCanary.config(cr));
+      }
+    }
+    writer.apply(desired.chat(), live, context, problems);
+    writer.apply(desired.gates().createAfterChat(), live, context, problems);
+    writer.prune(cr, live, desired.kept());
+  }
+
+  /** Records each notice as an Event, and counts the rollout ones. */
+  void record(ChatchatCluster cr, List<Notice> notices) {
+    for (Notice n : notices) {
+      events.record(cr, n);
+      if (n.rolloutMetric() != null) {
+        metrics.rollout(n.rolloutMetric());
+      }
+    }
+  }
+}

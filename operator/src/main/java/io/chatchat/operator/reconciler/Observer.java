@@ -1,0 +1,88 @@
+package io.chatchat.operator.reconciler;
+
+import io.chatchat.operator.api.v1alpha1.ChatchatCluster;
+import io.chatchat.operator.api.v1alpha1.RolloutStatus.Tier;
+import io.chatchat.operator.model.Names;
+import io.chatchat.operator.observe.ClusterCapacity;
+import io.chatchat.operator.observe.LiveState;
+import io.chatchat.operator.observe.SecretsView;
+import io.chatchat.operator.rollout.DesiredState;
+import io.chatchat.operator.rollout.Plan;
+import io.chatchat.operator.rollout.RolloutInputs;
+import io.chatchat.operator.rollout.SmokeGateRunner;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.discovery.v1.Endpoint;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Reads what a pass decides on: the informer caches once, the Secrets the spec names (GET by name,
+ * at most once each), and what only a rollout step needs (free GPUs, the API Service's ready
+ * endpoints, the smoke-gate runs) in the passes that need it.
+ */
+final class Observer {
+  private final KubernetesClient client;
+  private final SmokeGateRunner smoke;
+
+  Observer(KubernetesClient client, SmokeGateRunner smoke) {
+    this.client = client;
+    this.smoke = smoke;
+  }
+
+  LiveState live(Context<ChatchatCluster> context) {
+    Map<Class<? extends HasMetadata>, List<?>> cached = new HashMap<>();
+    for (Class<? extends HasMetadata> type : ClusterEventSources.TYPES) {
+      cached.put(type, context.getSecondaryResources(type).stream().toList());
+    }
+    return LiveState.of(cached);
+  }
+
+  SecretsView secrets(ChatchatCluster cr) {
+    String ns = cr.getMetadata().getNamespace();
+    return new SecretsView(name -> client.secrets().inNamespace(ns).withName(name).get());
+  }
+
+  RolloutInputs rolloutInputs(Plan plan, LiveState live) {
+    if (!plan.rolling()) {
+      return RolloutInputs.NONE;
+    }
+    ClusterCapacity capacity =
+        DesiredState.needsCapacity(plan, live)
+            ? new ClusterCapacity(
+                client.nodes().list().getItems(), client.pods().inAnyNamespace().list().getItems())
+            : null;
+    if (plan.tier() != Tier.API) {
+      return new RolloutInputs(capacity, Set.of(), Map.of());
+    }
+    return new RolloutInputs(capacity, readyEndpoints(plan.want()), smoke.runsOf(live.pods()));
+  }
+
+  /** Names of the pods that are ready endpoints of the API Service. */
+  private Set<String> readyEndpoints(ChatchatCluster cr) {
+    Set<String> ready = new HashSet<>();
+    for (EndpointSlice slice :
+        client
+            .discovery()
+            .v1()
+            .endpointSlices()
+            .inNamespace(cr.getMetadata().getNamespace())
+            .withLabel("kubernetes.io/service-name", Names.api(cr))
+            .list()
+            .getItems()) {
+      for (Endpoint e : slice.getEndpoints()) {
+        if (e.getTargetRef() != null
+            && e.getConditions() != null
+            && Boolean.TRUE.equals(e.getConditions().getReady())) {
+          ready.add(e.getTargetRef().getName());
+        }
+      }
+    }
+    return ready;
+  }
+}

@@ -1,0 +1,10 @@
+package io.chatchat.operator.status;
+
+/** State of a one-shot Job gate. */
+public enum GateState {
+  NOT_NEEDED,
+  WAITING,
+  RUNNING,
+  SUCCEEDED,
+  FAILED
+}

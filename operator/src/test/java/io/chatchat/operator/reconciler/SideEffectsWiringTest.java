@@ -1,0 +1,217 @@
+package io.chatchat.operator.reconciler;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.chatchat.operator.TestClusters;
+import io.chatchat.operator.api.v1alpha1.ChatchatCluster;
+import io.chatchat.operator.api.v1alpha1.ChatchatClusterSpec;
+import io.chatchat.operator.api.v1alpha1.RolloutStatus;
+import io.chatchat.operator.metrics.PrometheusMetrics;
+import io.chatchat.operator.model.Labels;
+import io.chatchat.operator.model.Names;
+import io.chatchat.operator.observe.LiveState;
+import io.chatchat.operator.observe.SecretsView;
+import io.chatchat.operator.rollout.Plan;
+import io.chatchat.operator.rollout.RolloutInputs;
+import io.chatchat.operator.rollout.SmokeGateRunner;
+import io.chatchat.operator.rollout.SmokeGates;
+import io.chatchat.operator.status.RolloutMode;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.prometheus.client.CollectorRegistry;
+import java.util.List;
+import java.util.Map;
+import okhttp3.OkHttpClient;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The side-effect classes wired to a Kubernetes client, on the fabric8 CRUD mock server: the calls
+ * that need no server-side apply (which the mock server lacks; apply, validation and status are
+ * tested on a real kube-apiserver in e2e).
+ */
+@EnableKubernetesMockClient(crud = true)
+class SideEffectsWiringTest {
+  KubernetesMockServer server;
+  KubernetesClient client;
+
+  private ChatchatCluster managed() {
+    ChatchatCluster cr = TestClusters.managed();
+    cr.setApiVersion("chatchat.io/v1alpha1");
+    cr.setKind("ChatchatCluster");
+    return cr;
+  }
+
+  private SecretsView secrets(ChatchatCluster cr) {
+    return new Observer(client, runner()).secrets(cr);
+  }
+
+  private SmokeGateRunner runner() {
+    return new SmokeGateRunner(
+        new SmokeGates(new OkHttpClient()),
+        (pod, port) -> null,
+        new PrometheusMetrics(new CollectorRegistry()));
+  }
+
+  private List<Event> events() {
+    return client.v1().events().inNamespace("team").list().getItems();
+  }
+
+  @Test
+  void generatedCredentialsAreCreatedOnceAndNeverRegenerated() {
+    ChatchatCluster cr = managed();
+    CredentialsWriter writer = new CredentialsWriter(client, new EventRecorder(client, "test"));
+    writer.ensure(cr, secrets(cr));
+    Secret first =
+        client.secrets().inNamespace("team").withName(Names.databaseCredentials(cr)).get();
+    assertNotNull(first);
+    writer.ensure(cr, secrets(cr));
+    Secret again =
+        client.secrets().inNamespace("team").withName(Names.databaseCredentials(cr)).get();
+    assertEquals(first.getData(), again.getData());
+    assertEquals(List.of("CredentialsGenerated"), events().stream().map(Event::getReason).toList());
+  }
+
+  @Test
+  void theCredentialsFollowTheDeletionPolicy() {
+    ChatchatCluster cr = managed();
+    CredentialsWriter writer = new CredentialsWriter(client, new EventRecorder(client, "test"));
+    writer.ensure(cr, secrets(cr));
+    String name = Names.databaseCredentials(cr);
+    assertTrue(
+        client
+            .secrets()
+            .inNamespace("team")
+            .withName(name)
+            .get()
+            .getMetadata()
+            .getOwnerReferences()
+            .isEmpty());
+    cr.getSpec().deletionPolicy = ChatchatClusterSpec.DeletionPolicy.Delete;
+    writer.ensure(cr, secrets(cr));
+    assertEquals(
+        "demo",
+        client
+            .secrets()
+            .inNamespace("team")
+            .withName(name)
+            .get()
+            .getMetadata()
+            .getOwnerReferences()
+            .get(0)
+            .getName());
+  }
+
+  @Test
+  void aSecretIsFetchedOncePerPass() {
+    ChatchatCluster cr = TestClusters.external();
+    SecretsView view = secrets(cr);
+    int before = server.getRequestCount();
+    assertNull(view.get("db"));
+    assertNull(view.get("db"));
+    view.digests(cr);
+    assertEquals(1, server.getRequestCount() - before);
+  }
+
+  @Test
+  void theApiTierReadsTheServicesReadyEndpoints() {
+    ChatchatCluster cr = TestClusters.external();
+    client
+        .resource(
+            new EndpointSliceBuilder()
+                .withNewMetadata()
+                .withName("demo-api-x")
+                .withNamespace("team")
+                .addToLabels("kubernetes.io/service-name", Names.api(cr))
+                .endMetadata()
+                .withAddressType("IPv4")
+                .addNewEndpoint()
+                .withAddresses("192.0.2.10")
+                .withNewTargetRef()
+                .withName("demo-api-1")
+                .endTargetRef()
+                .withNewConditions()
+                .withReady(true)
+                .endConditions()
+                .endEndpoint()
+                .addNewEndpoint()
+                .withAddresses("192.0.2.11")
+                .withNewTargetRef()
+                .withName("demo-api-2")
+                .endTargetRef()
+                .withNewConditions()
+                .withReady(false)
+                .endConditions()
+                .endEndpoint()
+                .build())
+        .create();
+    RolloutStatus r = new RolloutStatus();
+    r.tier = RolloutStatus.Tier.API;
+    Plan plan = new Plan(RolloutMode.ROLLING, cr, cr, r, "new", "{}", "old", List.of());
+    RolloutInputs in = new Observer(client, runner()).rolloutInputs(plan, LiveState.EMPTY);
+    assertEquals(java.util.Set.of("demo-api-1"), in.readyEndpoints());
+    assertNull(in.capacity(), "no GPU server changes: the nodes are not listed");
+  }
+
+  @Test
+  void pruningDeletesWhatTheSpecNoLongerAsksForAndKeepsWhatPodsRead() {
+    ChatchatCluster cr = TestClusters.external();
+    ConfigMap stale = settings("demo-settings-old");
+    ConfigMap wanted = settings("demo-settings-new");
+    client.resource(stale).create();
+    client.resource(wanted).create();
+    LiveState live = LiveState.of(Map.of(ConfigMap.class, List.of(stale, wanted)));
+    new ChildWriter(client, new PrometheusMetrics(new CollectorRegistry()))
+        .prune(cr, live, List.of(wanted));
+    assertNull(client.configMaps().inNamespace("team").withName("demo-settings-old").get());
+    assertNotNull(client.configMaps().inNamespace("team").withName("demo-settings-new").get());
+  }
+
+  @Test
+  void deletingSomethingAlreadyGoneIsFine() {
+    new ChildWriter(client, new PrometheusMetrics(new CollectorRegistry()))
+        .delete(List.of(settings("never-created")), "test");
+    assertNull(client.configMaps().inNamespace("team").withName("never-created").get());
+  }
+
+  @Test
+  void aNoticeBecomesAnEventAndARolloutCount() {
+    CollectorRegistry registry = new CollectorRegistry();
+    PrometheusMetrics metrics = new PrometheusMetrics(registry);
+    ChatchatCluster cr = managed();
+    new DesiredStateWriter(
+            new ChildWriter(client, metrics), runner(), new EventRecorder(client, "test"), metrics)
+        .record(
+            cr,
+            List.of(
+                io.chatchat.operator.status.Notice.of(
+                    io.chatchat.operator.status.EventReason.RolloutStarted, "Rolling out")));
+    Event e = events().get(0);
+    assertEquals("RolloutStarted", e.getReason());
+    assertEquals("Normal", e.getType());
+    assertEquals("demo", e.getInvolvedObject().getName());
+    assertEquals(
+        1.0,
+        registry.getSampleValue(
+            PrometheusMetrics.ROLLOUTS, new String[] {"event"}, new String[] {"started"}));
+  }
+
+  private static ConfigMap settings(String name) {
+    return new ConfigMapBuilder()
+        .withNewMetadata()
+        .withName(name)
+        .withNamespace("team")
+        .addToLabels(Labels.INSTANCE, "demo")
+        .addToLabels(Labels.MANAGED_BY, Labels.OPERATOR)
+        .endMetadata()
+        .build();
+  }
+}
