@@ -3,9 +3,11 @@ package io.chatchat.operator.reconciler;
 import io.chatchat.operator.api.v1alpha1.ChatchatCluster;
 import io.chatchat.operator.api.v1alpha1.ChatchatClusterStatus;
 import io.chatchat.operator.metrics.PrometheusMetrics;
-import io.chatchat.operator.model.Names;
 import io.chatchat.operator.observe.LiveState;
 import io.chatchat.operator.observe.SecretsView;
+import io.chatchat.operator.reconciler.dependent.DisruptionBudgets;
+import io.chatchat.operator.reconciler.dependent.Ingresses;
+import io.chatchat.operator.reconciler.dependent.StorePolicies;
 import io.chatchat.operator.rollout.DesiredState;
 import io.chatchat.operator.rollout.Plan;
 import io.chatchat.operator.rollout.PodAddressResolver;
@@ -15,8 +17,6 @@ import io.chatchat.operator.rollout.RolloutStateMachine.Transition;
 import io.chatchat.operator.rollout.SmokeGateRunner;
 import io.chatchat.operator.rollout.SmokeGates;
 import io.chatchat.operator.rollout.TierSpecs;
-import io.chatchat.operator.status.Gate;
-import io.chatchat.operator.status.Observed;
 import io.chatchat.operator.status.RolloutView;
 import io.chatchat.operator.status.StatusComputer;
 import io.chatchat.operator.status.TransitionEvents;
@@ -31,6 +31,8 @@ import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.MaxReconciliationInterval;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.api.reconciler.Workflow;
+import io.javaoperatorsdk.operator.api.reconciler.dependent.Dependent;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import java.time.Duration;
 import java.time.Instant;
@@ -55,6 +57,21 @@ import org.slf4j.LoggerFactory;
     informer = @Informer(onUpdateFilter = RolloutCommandFilter.class),
     maxReconciliationInterval =
         @MaxReconciliationInterval(interval = 5, timeUnit = TimeUnit.MINUTES))
+// The children shaped only by the spec; invoked in step 7, on the informers of their kinds.
+@Workflow(
+    explicitInvocation = true,
+    handleExceptionsInReconciler = true,
+    dependents = {
+      @Dependent(
+          name = "disruption-budgets",
+          type = DisruptionBudgets.class,
+          useEventSourceWithName = "poddisruptionbudget"),
+      @Dependent(
+          name = "store-policies",
+          type = StorePolicies.class,
+          useEventSourceWithName = "networkpolicy"),
+      @Dependent(name = "ingresses", type = Ingresses.class, useEventSourceWithName = "ingress")
+    })
 public class ChatchatClusterReconciler implements Reconciler<ChatchatCluster> {
   private static final Logger LOG = LoggerFactory.getLogger(ChatchatClusterReconciler.class);
 
@@ -109,7 +126,9 @@ public class ChatchatClusterReconciler implements Reconciler<ChatchatCluster> {
       // 3. Validate what admission cannot.
       List<Problem> problems = new ArrayList<>(SpecValidator.validate(cr, secrets::get));
       if (!problems.isEmpty()) {
-        return finish(cr, context, notApplied(cr, live, problems, now), problems, null);
+        var status =
+            StatusComputer.compute(StatusComputer.Inputs.notApplied(cr, live, problems, now));
+        return finish(cr, context, status, problems, null);
       }
       // 4. Plan the rollout: steady, rolling (which tier), or rolled back. Pure.
       Plan plan = RolloutPlanner.plan(cr, secrets.digests(cr), now);
@@ -130,55 +149,14 @@ public class ChatchatClusterReconciler implements Reconciler<ChatchatCluster> {
               : new Transition(plan.rollout(), List.of());
       writer.record(cr, t.notices());
       // 9. The status, in one pass. Pure.
-      RolloutView view =
-          new RolloutView(
-              plan.mode(),
-              t.next(),
-              plan.revision(),
-              cr.getSpec(),
-              plan.lastStableSpec(),
-              plan.stableRevision());
-      ChatchatClusterStatus next = applied(plan, view, desired, live, problems, now);
+      RolloutView view = plan.view(cr.getSpec(), t.next());
+      ChatchatClusterStatus next =
+          StatusComputer.compute(desired.statusInputs(plan, view, live, problems, now));
       return finish(cr, context, next, problems, plan);
     } catch (ChildWriter.NamespaceTerminatingException e) {
       LOG.debug("namespace of {} is being deleted; not reconciled", cr.getMetadata().getName());
       return UpdateControl.noUpdate();
     }
-  }
-
-  /** The status of a spec that was not applied (it has problems). */
-  private static ChatchatClusterStatus notApplied(
-      ChatchatCluster cr, LiveState live, List<Problem> problems, Instant now) {
-    return StatusComputer.compute(
-        new StatusComputer.Inputs(
-            cr,
-            problems,
-            live.deployment(Names.api(cr)),
-            cr.getSpec().webui.enabled ? live.deployment(Names.webui(cr)) : null,
-            Observed.canaryOnly(live.deployment(Names.apiCanary(cr))),
-            null,
-            now));
-  }
-
-  /** The status of an applied pass, the rollout overlay included. */
-  private static ChatchatClusterStatus applied(
-      Plan plan,
-      RolloutView view,
-      DesiredState desired,
-      LiveState live,
-      List<Problem> problems,
-      Instant now) {
-    ChatchatCluster shown = plan.want();
-    Gate preflight = desired.gates().preflight();
-    return StatusComputer.compute(
-        new StatusComputer.Inputs(
-            shown,
-            problems,
-            live.deployment(Names.api(shown)),
-            shown.getSpec().webui.enabled ? live.deployment(Names.webui(shown)) : null,
-            Observed.of(shown, live, preflight, desired.gates().init(), desired.gates().build()),
-            view,
-            now));
   }
 
   /** 10. Events for the status transitions, the status write, and when to come back. */

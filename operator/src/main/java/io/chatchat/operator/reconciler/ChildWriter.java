@@ -19,9 +19,6 @@ import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRoute;
-import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
-import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
-import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
@@ -78,33 +75,41 @@ final class ChildWriter {
         client.resource(object).fieldManager(FIELD_MANAGER).forceConflicts().serverSideApply();
         metrics.applied(object.getKind());
       } catch (KubernetesClientException e) {
-        if (namespaceTerminating(e)) {
-          throw new NamespaceTerminatingException(e);
-        }
-        if (e.getCode() >= 400 && e.getCode() < 500 && e.getCode() != 409 && e.getCode() != 429) {
-          problems.add(
-              new Problem(
-                  "ApplyRejected",
-                  object.getKind()
-                      + " "
-                      + object.getMetadata().getName()
-                      + SpecFields.renderedFrom(object)
-                      + " was rejected by the API server: "
-                      + rootMessage(e)));
-        } else if (e.getCode() >= 500) {
-          throw new KubernetesClientException(
-              object.getKind()
-                  + " "
-                  + object.getMetadata().getName()
-                  + " could not be applied, the API server answered HTTP "
-                  + e.getCode()
-                  + ": "
-                  + rootMessage(e),
-              e);
-        } else {
-          throw e;
-        }
+        refused(
+            object.getKind(),
+            object.getMetadata().getName() + SpecFields.renderedFrom(object),
+            e,
+            problems);
       }
+    }
+  }
+
+  /**
+   * The API server's refusal of one object (HTTP 4xx: an immutable field, a quota) is reported as a
+   * problem in status; other errors propagate and are retried.
+   */
+  static void refused(
+      String kind, String name, KubernetesClientException e, List<Problem> problems) {
+    if (namespaceTerminating(e)) {
+      throw new NamespaceTerminatingException(e);
+    }
+    if (e.getCode() >= 400 && e.getCode() < 500 && e.getCode() != 409 && e.getCode() != 429) {
+      problems.add(
+          new Problem(
+              "ApplyRejected",
+              kind + " " + name + " was rejected by the API server: " + rootMessage(e)));
+    } else if (e.getCode() >= 500) {
+      throw new KubernetesClientException(
+          kind
+              + " "
+              + name
+              + " could not be applied, the API server answered HTTP "
+              + e.getCode()
+              + ": "
+              + rootMessage(e),
+          e);
+    } else {
+      throw e;
     }
   }
 
@@ -205,8 +210,8 @@ final class ChildWriter {
 
   /**
    * Deletes the operator's objects of this cluster that the spec no longer asks for (a disabled
-   * WebUI, HPA or Ingress; a store or model server switched to an external one). Claims are never
-   * deleted here: data goes only with deletionPolicy Delete.
+   * WebUI or HPA; a store or model server switched to an external one). Claims are never deleted
+   * here: data goes only with deletionPolicy Delete. The dependents' kinds are JOSDK's to delete.
    */
   void prune(ChatchatCluster cr, LiveState live, List<HasMetadata> infra) {
     Set<String> keep = new HashSet<>();
@@ -236,10 +241,8 @@ final class ChildWriter {
             StatefulSet.class,
             Service.class,
             ConfigMap.class,
-            HorizontalPodAutoscaler.class,
-            PodDisruptionBudget.class,
-            Ingress.class,
-            NetworkPolicy.class)) {
+            // PodDisruptionBudgets, NetworkPolicies and Ingresses: their JOSDK dependents.
+            HorizontalPodAutoscaler.class)) {
       for (HasMetadata o : live.all(type)) {
         Map<String, String> labels = o.getMetadata().getLabels();
         boolean ours =

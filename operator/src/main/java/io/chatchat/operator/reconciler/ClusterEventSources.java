@@ -44,6 +44,11 @@ final class ClusterEventSources {
 
   private ClusterEventSources() {}
 
+  /** The informer's name, which the dependents of its kind share (useEventSourceWithName). */
+  static String name(Class<?> type) {
+    return type.getSimpleName().toLowerCase(java.util.Locale.ROOT);
+  }
+
   static List<EventSource<?, ChatchatCluster>> all(EventSourceContext<ChatchatCluster> context) {
     return TYPES.stream()
         .<EventSource<?, ChatchatCluster>>map(type -> informer(context, type))
@@ -54,6 +59,7 @@ final class ClusterEventSources {
       EventSourceContext<ChatchatCluster> context, Class<R> type) {
     InformerEventSourceConfiguration<R> config =
         InformerEventSourceConfiguration.from(type, ChatchatCluster.class)
+            .withName(name(type))
             .withLabelSelector(Labels.MANAGED_SELECTOR)
             .withSecondaryToPrimaryMapper(
                 r -> {

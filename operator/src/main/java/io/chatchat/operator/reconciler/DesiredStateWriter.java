@@ -3,19 +3,22 @@ package io.chatchat.operator.reconciler;
 import io.chatchat.operator.api.v1alpha1.ChatchatCluster;
 import io.chatchat.operator.metrics.PrometheusMetrics;
 import io.chatchat.operator.observe.LiveState;
+import io.chatchat.operator.reconciler.dependent.Dependents;
 import io.chatchat.operator.rollout.ApiCanary;
 import io.chatchat.operator.rollout.CanaryStep;
 import io.chatchat.operator.rollout.DesiredState;
 import io.chatchat.operator.rollout.SmokeGateRunner;
 import io.chatchat.operator.status.Notice;
 import io.chatchat.operator.validation.SpecValidator.Problem;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import java.util.List;
 
 /**
- * Acts on what a pass decided, in dependency order: the infrastructure and the routes; the pods of
- * a rolled-back store revision; the gate Jobs; the canary's exit and its smoke gates; the chat
- * tier; the knowledge-base build; pruning. And records the Events the decisions asked for.
+ * Acts on what a pass decided, in dependency order: the infrastructure, the routes and the JOSDK
+ * dependents; the pods of a rolled-back store revision; the gate Jobs; the canary's exit and its
+ * smoke gates; the chat tier; the knowledge-base build; pruning. And records the Events the
+ * decisions asked for.
  */
 final class DesiredStateWriter {
   private final ChildWriter writer;
@@ -39,6 +42,13 @@ final class DesiredStateWriter {
       List<Problem> problems) {
     writer.apply(desired.infra(), live, context, problems);
     writer.applyRoutes(cr, problems);
+    for (Exception e : Dependents.reconcile(cr, context)) {
+      KubernetesClientException k = clientException(e);
+      if (k == null) {
+        throw e instanceof RuntimeException r ? r : new IllegalStateException(e);
+      }
+      ChildWriter.refused(kind(k), name(k), k, problems);
+    }
     writer.delete(desired.storePodsToDelete(), "a store pod of a rolled-back revision, not Ready");
     writer.apply(desired.gates().create(), live, context, problems);
     writer.delete(desired.gates().delete(), "superseded by a Job that succeeded");
@@ -55,6 +65,27 @@ final class DesiredStateWriter {
     writer.apply(desired.chat(), live, context, problems);
     writer.apply(desired.gates().createAfterChat(), live, context, problems);
     writer.prune(cr, live, desired.kept());
+  }
+
+  private static KubernetesClientException clientException(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof KubernetesClientException k) {
+        return k;
+      }
+    }
+    return null;
+  }
+
+  private static String kind(KubernetesClientException e) {
+    return e.getStatus() != null && e.getStatus().getDetails() != null
+        ? e.getStatus().getDetails().getKind()
+        : "object";
+  }
+
+  private static String name(KubernetesClientException e) {
+    return e.getStatus() != null && e.getStatus().getDetails() != null
+        ? e.getStatus().getDetails().getName()
+        : "?";
   }
 
   /** Records each notice as an Event, and counts the rollout ones. */

@@ -10,7 +10,6 @@ import io.chatchat.operator.model.Names;
 import io.chatchat.operator.model.Scaling;
 import io.chatchat.operator.model.SettingsConfigMap;
 import io.chatchat.operator.model.Stores;
-import io.chatchat.operator.model.Traffic;
 import io.chatchat.operator.model.WebUiComponent;
 import io.chatchat.operator.observe.LiveState;
 import io.chatchat.operator.observe.Readiness;
@@ -18,10 +17,15 @@ import io.chatchat.operator.observe.SecretsView;
 import io.chatchat.operator.rollout.tier.TierProgress;
 import io.chatchat.operator.rollout.tier.TierProgress.ApiProgress;
 import io.chatchat.operator.status.Notice;
+import io.chatchat.operator.status.Observed;
 import io.chatchat.operator.status.RolloutMode;
+import io.chatchat.operator.status.RolloutView;
+import io.chatchat.operator.status.StatusComputer;
+import io.chatchat.operator.validation.SpecValidator.Problem;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -32,7 +36,8 @@ import java.util.List;
  * and what the rollout's state machine needs to know of every tier. Pure.
  *
  * @param configHash the config hash of the spec the tiers move to
- * @param infra the objects applied first (claim, settings, stores, model servers, traffic)
+ * @param infra the objects applied first (claim, settings, stores, model servers, Services);
+ *     PodDisruptionBudgets, NetworkPolicies and Ingresses are the JOSDK dependents' own
  * @param storePodsToDelete pods of a rolled-back store revision that never got Ready
  * @param chat the API, writer and WebUI Deployments
  * @param canaryToDelete the API canary, once the stable pods serve (null: keep it)
@@ -55,6 +60,20 @@ public record DesiredState(
     List<HasMetadata> kept = new ArrayList<>(infra);
     kept.addAll(chat);
     return kept;
+  }
+
+  /** What the status is computed from after this pass: the spec the tiers move to, the gates. */
+  public StatusComputer.Inputs statusInputs(
+      Plan plan, RolloutView view, LiveState live, List<Problem> problems, Instant now) {
+    ChatchatCluster shown = plan.want();
+    return new StatusComputer.Inputs(
+        shown,
+        problems,
+        live.deployment(Names.api(shown)),
+        shown.getSpec().webui.enabled ? live.deployment(Names.webui(shown)) : null,
+        Observed.of(shown, live, gates.preflight(), gates.init(), gates.build()),
+        view,
+        now);
   }
 
   /** The model tier is about to roll a GPU server: free GPUs must be counted. */
@@ -145,9 +164,7 @@ public record DesiredState(
     infra.add(KnowledgeBaseClaim.build(cr));
     infra.add(SettingsConfigMap.build(cr, specs.configHash()));
     infra.addAll(stores);
-    infra.addAll(Scaling.storePolicies(cr));
     infra.addAll(models);
-    infra.addAll(Scaling.budgets(cr));
     if (cr.getSpec().api.autoscaling.enabled) {
       infra.add(Scaling.apiAutoscaler(cr));
     }
@@ -158,7 +175,6 @@ public record DesiredState(
     if (cr.getSpec().webui.enabled) {
       infra.add(WebUiComponent.service(cr));
     }
-    infra.addAll(Traffic.desired(cr));
     if (specs.keepsStableSettings()) {
       // The stable pods' settings stay while they run.
       infra.add(SettingsConfigMap.build(specs.plan().stable(), specs.stableApiHash()));

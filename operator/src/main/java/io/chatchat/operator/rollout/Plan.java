@@ -1,9 +1,11 @@
 package io.chatchat.operator.rollout;
 
 import io.chatchat.operator.api.v1alpha1.ChatchatCluster;
+import io.chatchat.operator.api.v1alpha1.ChatchatClusterSpec;
 import io.chatchat.operator.api.v1alpha1.RolloutStatus;
 import io.chatchat.operator.status.Notice;
 import io.chatchat.operator.status.RolloutMode;
+import io.chatchat.operator.status.RolloutView;
 import java.util.List;
 
 /**
@@ -27,6 +29,11 @@ public record Plan(
     String lastStableSpec,
     String stableRevision,
     List<Notice> notices) {
+
+  /** The rollout as the status reports it, after this pass moved it to {@code next}. */
+  public RolloutView view(ChatchatClusterSpec userSpec, RolloutStatus next) {
+    return new RolloutView(mode, next, revision, userSpec, lastStableSpec, stableRevision);
+  }
 
   public boolean rolling() {
     return mode == RolloutMode.ROLLING;

@@ -9,6 +9,7 @@ import io.chatchat.operator.api.v1alpha1.RolloutStatus;
 import io.chatchat.operator.model.Labels;
 import io.chatchat.operator.model.Names;
 import io.chatchat.operator.model.SpecJson;
+import io.chatchat.operator.observe.LiveState;
 import io.chatchat.operator.validation.SpecValidator.Problem;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import java.time.Instant;
@@ -38,7 +39,21 @@ public final class StatusComputer {
       Deployment webui,
       Observed observed,
       RolloutView rollout,
-      Instant now) {}
+      Instant now) {
+
+    /** A spec that was not applied (it has problems): what the cluster shows of it. */
+    public static Inputs notApplied(
+        ChatchatCluster cr, LiveState live, List<Problem> problems, Instant now) {
+      return new Inputs(
+          cr,
+          problems,
+          live.deployment(Names.api(cr)),
+          cr.getSpec().webui.enabled ? live.deployment(Names.webui(cr)) : null,
+          Observed.canaryOnly(live.deployment(Names.apiCanary(cr))),
+          null,
+          now);
+    }
+  }
 
   /** The API and WebUI only (the walking-skeleton shape), no rollout. */
   public static ChatchatClusterStatus compute(
