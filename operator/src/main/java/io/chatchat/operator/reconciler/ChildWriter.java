@@ -77,7 +77,8 @@ final class ChildWriter {
       } catch (KubernetesClientException e) {
         refused(
             object.getKind(),
-            object.getMetadata().getName() + SpecFields.renderedFrom(object),
+            object.getMetadata().getName(),
+            SpecFields.renderedFrom(object),
             e,
             problems);
       }
@@ -89,7 +90,11 @@ final class ChildWriter {
    * problem in status; other errors propagate and are retried.
    */
   static void refused(
-      String kind, String name, KubernetesClientException e, List<Problem> problems) {
+      String kind,
+      String name,
+      String renderedFrom,
+      KubernetesClientException e,
+      List<Problem> problems) {
     if (namespaceTerminating(e)) {
       throw new NamespaceTerminatingException(e);
     }
@@ -97,7 +102,12 @@ final class ChildWriter {
       problems.add(
           new Problem(
               "ApplyRejected",
-              kind + " " + name + " was rejected by the API server: " + rootMessage(e)));
+              kind
+                  + " "
+                  + name
+                  + renderedFrom
+                  + " was rejected by the API server: "
+                  + rootMessage(e)));
     } else if (e.getCode() >= 500) {
       throw new KubernetesClientException(
           kind

@@ -47,7 +47,7 @@ final class DesiredStateWriter {
       if (k == null) {
         throw e instanceof RuntimeException r ? r : new IllegalStateException(e);
       }
-      ChildWriter.refused(kind(k), name(k), k, problems);
+      ChildWriter.refused(kind(k), name(k), "", k, problems);
     }
     writer.delete(desired.storePodsToDelete(), "a store pod of a rolled-back revision, not Ready");
     writer.apply(desired.gates().create(), live, context, problems);
