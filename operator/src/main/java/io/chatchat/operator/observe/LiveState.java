@@ -18,9 +18,11 @@ public final class LiveState {
   public static final LiveState EMPTY = new LiveState(Map.of());
 
   private final Map<Class<?>, Map<String, HasMetadata>> byType;
+  private final Map<Class<?>, List<HasMetadata>> lists = new HashMap<>();
 
   private LiveState(Map<Class<?>, Map<String, HasMetadata>> byType) {
     this.byType = byType;
+    byType.forEach((type, byName) -> lists.put(type, List.copyOf(byName.values())));
   }
 
   /** Indexes the cached objects of each type. */
@@ -47,8 +49,7 @@ public final class LiveState {
   /** Every cached object of this type. */
   @SuppressWarnings("unchecked")
   public <R extends HasMetadata> List<R> all(Class<R> type) {
-    Map<String, HasMetadata> byName = byType.get(type);
-    return byName == null ? List.of() : (List<R>) List.copyOf(byName.values());
+    return (List<R>) lists.getOrDefault(type, List.of());
   }
 
   public Deployment deployment(String name) {

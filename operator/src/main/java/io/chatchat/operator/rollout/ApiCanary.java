@@ -120,16 +120,16 @@ public final class ApiCanary {
     if (!listedAsReady(in, canaryPods)) {
       return CanaryStep.waiting(apply, s, k, at + "waiting for the new pods to be ready endpoints");
     }
-    return smoked(in, apply, canaryPods, s, k);
+    return smoked(in, apply, canaryPods, canaryReplicas, s, k);
   }
 
   /** The step's pods through the smoke gates: passed, failed, or still running. */
   private static CanaryStep smoked(
-      Inputs in, List<HasMetadata> apply, List<Pod> pods, int s, int k) {
+      Inputs in, List<HasMetadata> apply, List<Pod> pods, int canaryReplicas, int s, int k) {
     String at = "API step " + s + "/" + k;
     String gates = String.join(", ", gateNames(in.target()));
     if (!gatesConfigured(in.target())) {
-      return passed(apply, s, k, at, in);
+      return CanaryStep.passed(apply, s, k, at + passedWith(canaryReplicas, gates));
     }
     List<Pod> start = new ArrayList<>();
     int running = 0;
@@ -149,21 +149,11 @@ public final class ApiCanary {
       String message = at + ": smoke gates (" + gates + ") running on " + running + " new pod(s)";
       return CanaryStep.gating(apply, s, k, message, start);
     }
-    return passed(apply, s, k, at, in);
+    return CanaryStep.passed(apply, s, k, at + passedWith(canaryReplicas, gates));
   }
 
-  private static CanaryStep passed(List<HasMetadata> apply, int s, int k, String at, Inputs in) {
-    int canaryReplicas =
-        RolloutPlan.canaryCounts(in.target().getSpec().rollout.canarySteps, replicas(in))
-            .get(s - 1);
-    String message =
-        at
-            + " passed: "
-            + canaryReplicas
-            + " new pod(s) Ready and through the smoke gates ("
-            + String.join(", ", gateNames(in.target()))
-            + ")";
-    return CanaryStep.passed(apply, s, k, message);
+  private static String passedWith(int pods, String gates) {
+    return " passed: " + pods + " new pod(s) Ready and through the smoke gates (" + gates + ")";
   }
 
   /**

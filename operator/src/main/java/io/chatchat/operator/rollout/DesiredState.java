@@ -88,12 +88,13 @@ public record DesiredState(
     Plan plan = specs.plan();
     ChatchatCluster cr = plan.want();
     List<HasMetadata> stores = Stores.desired(plan.at(Tier.Stores));
+    List<HasMetadata> rendered = models(plan.at(Tier.Models), live);
     // In the model tier every pass decides: a server already rolling keeps its strategy.
     GpuSurgePolicy.Decision gpu =
         plan.rolling() && plan.tier() == Tier.Models
-            ? GpuSurgePolicy.decide(models(cr, live), cr, live, inputs.capacity())
+            ? GpuSurgePolicy.decide(rendered, cr, live, inputs.capacity())
             : GpuSurgePolicy.Decision.SURGE;
-    List<HasMetadata> models = withGpuPolicy(models(plan.at(Tier.Models), live), gpu, plan, live);
+    List<HasMetadata> models = withGpuPolicy(rendered, gpu, plan, live);
     List<HasMetadata> infra = infra(specs, stores, models);
     VersionGates gates = VersionGates.evaluate(specs, live, secrets);
     CanaryStep canary =

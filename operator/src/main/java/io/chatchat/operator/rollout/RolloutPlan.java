@@ -1,11 +1,6 @@
 package io.chatchat.operator.rollout;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.MapperFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.chatchat.operator.api.v1alpha1.ChatchatCluster;
 import io.chatchat.operator.api.v1alpha1.ChatchatClusterSpec;
 import io.chatchat.operator.model.ConfigHash;
@@ -20,13 +15,6 @@ import java.util.TreeMap;
  * with today's scale, and the API canary's pod counts per step.
  */
 public final class RolloutPlan {
-  private static final ObjectMapper JSON =
-      JsonMapper.builder()
-          .enable(MapperFeature.SORT_PROPERTIES_ALPHABETICALLY)
-          .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
-          // A stable spec recorded by an older operator may hold fields this one dropped.
-          .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-          .build();
 
   private RolloutPlan() {}
 
@@ -168,7 +156,7 @@ public final class RolloutPlan {
   /** A short hash of any JSON-serialisable object (for comparing rendered pod templates). */
   public static String hashOf(Object o) {
     try {
-      return ConfigHash.sha256(JSON.writeValueAsString(o)).substring(0, 16);
+      return ConfigHash.sha256(SpecJson.MAPPER.writeValueAsString(o)).substring(0, 16);
     } catch (JsonProcessingException e) {
       throw new IllegalStateException(e);
     }

@@ -53,10 +53,15 @@ public record WorkloadRollout(
         false);
   }
 
+  /** No status yet: nothing observed, nothing ready. */
+  private static WorkloadRollout unobserved(int desired) {
+    return new WorkloadRollout(desired, 0, 0, 0, false, false, false, null, false);
+  }
+
   public static WorkloadRollout of(Deployment d, int desired) {
     DeploymentStatus s = d == null ? null : d.getStatus();
     if (s == null) {
-      return new WorkloadRollout(desired, 0, 0, 0, false, false, false, null, false);
+      return unobserved(desired);
     }
     boolean observed =
         s.getObservedGeneration() != null
@@ -88,7 +93,7 @@ public record WorkloadRollout(
   public static WorkloadRollout of(StatefulSet sts) {
     if (sts == null || sts.getStatus() == null) {
       int desired = sts == null ? 1 : nz(sts.getSpec().getReplicas());
-      return new WorkloadRollout(desired, 0, 0, 0, false, false, false, null, false);
+      return unobserved(desired);
     }
     StatefulSetStatus s = sts.getStatus();
     int desired = nz(sts.getSpec().getReplicas());
