@@ -17,6 +17,9 @@
 #                                Chatchat venv and the driverless venv (see runtimes.sh)
 #
 # CHATCHAT_CLUSTER_NAME (default chatchat) names the cluster; several can run side by side.
+# CHATCHAT_CLUSTER_AUDIT=true writes the API server's audit log (bench-audit-policy.yaml, metadata of
+# every request) to logs/audit.log in the cluster's directory, and widens the Service range to a /16
+# (the default /24 holds 254 Services); the scale benchmark uses both.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 NAME=${CHATCHAT_CLUSTER_NAME:-chatchat}
@@ -34,7 +37,22 @@ config_stamp_file="$KWOK_WORKDIR/clusters/$NAME/chatchat-config.sha256"
 # kwok's Logs and PortForward objects, which the pod runner creates for the pods it runs, give
 # `kubectl logs` and `kubectl port-forward` for them (kwok serves the kubelet API on 127.0.0.1).
 kwok_crds=Logs,PortForward
-config_stamp=$( (cat "${configs[@]}"; echo "crds=$kwok_crds") | sha256sum | cut -c1-16)
+audit_args=()
+if [ "${CHATCHAT_CLUSTER_AUDIT:-false}" = true ]; then
+  configs+=("$here/bench-audit-policy.yaml")
+  # Service ClusterIPs are only assigned, never dialled (network rule of the project).
+  audit_args=(--kube-audit-policy "$here/bench-audit-policy.yaml"
+    --extra-args "kube-apiserver=service-cluster-ip-range=10.96.0.0/16")
+fi
+# CHATCHAT_CLUSTER_CONTROLLER_QPS=N raises the controller-manager's request rate to the API server
+# (Kubernetes' default: 20 per second, burst 30, per controller), which sets the pace of a burst of
+# hundreds of Jobs and Deployments; the scale benchmark measures with and without it.
+if [ -n "${CHATCHAT_CLUSTER_CONTROLLER_QPS:-}" ]; then
+  qps=$CHATCHAT_CLUSTER_CONTROLLER_QPS
+  audit_args+=(--extra-args "kube-controller-manager=kube-api-qps=$qps"
+    --extra-args "kube-controller-manager=kube-api-burst=$((qps * 3 / 2))")
+fi
+config_stamp=$( (cat "${configs[@]}"; echo "crds=$kwok_crds ${audit_args[*]}") | sha256sum | cut -c1-16)
 kc() { kubectl --kubeconfig "$kubeconfig" "$@"; }
 
 running() {
@@ -94,7 +112,7 @@ case "${1:-up}" in
         --kwok-controller-binary "$bin/kwok" \
         --etcd-binary "$bin/etcd" \
         --kubeconfig "$KWOK_WORKDIR/clusters/$NAME/kubeconfig.user.yaml" \
-        --enable-crds "$kwok_crds" \
+        --enable-crds "$kwok_crds" "${audit_args[@]}" \
         --wait 120s -c "${configs[0]}" -c "${configs[1]}" >&2
       echo "$config_stamp" > "$config_stamp_file"
     fi
