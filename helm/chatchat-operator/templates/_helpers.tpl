@@ -96,5 +96,5 @@ What the operator does with the API, and nothing more:
   verbs: ["create", "patch"]
 - apiGroups: ["discovery.k8s.io"]
   resources: ["endpointslices"]
-  verbs: ["get", "list"]
+  verbs: ["get", "list", "watch"]
 {{- end -}}

@@ -110,7 +110,7 @@ public final class OperatorMain implements AutoCloseable {
       PodAddressResolver resolver)
       throws Exception {
     boolean ownsClient = client == null;
-    KubernetesClient c = ownsClient ? new KubernetesClientBuilder().build() : client;
+    KubernetesClient c = ownsClient ? clientFromEnvironment() : client;
     DefaultExports.register(registry);
     String identity = identity();
     java.util.concurrent.atomic.AtomicBoolean closing =
@@ -169,6 +169,21 @@ public final class OperatorMain implements AutoCloseable {
         ownsClient,
         new Lease(config.leaderElectionNamespace(), identity),
         closing);
+  }
+
+  /**
+   * The in-cluster or kubeconfig client, retrying a failed request once (fabric8 retries ten times
+   * with back-off by default: an apply answered 500 held a reconciliation thread for 3 s); JOSDK
+   * retries the reconciliation itself with back-off, off the thread.
+   */
+  static KubernetesClient clientFromEnvironment() {
+    return new KubernetesClientBuilder()
+        .withConfig(
+            new io.fabric8.kubernetes.client.ConfigBuilder(
+                    io.fabric8.kubernetes.client.Config.autoConfigure(null))
+                .withRequestRetryBackoffLimit(1)
+                .build())
+        .build();
   }
 
   private static String identity() {

@@ -161,8 +161,10 @@ public final class Stores {
         .withPodManagementPolicy("Parallel")
         .withNewUpdateStrategy()
         .withType("RollingUpdate")
+        // One pod at a time, the default. No maxUnavailable: API servers without the
+        // MaxUnavailableStatefulSet feature drop it, and the object would never match what is
+        // applied (re-sent on every pass).
         .withNewRollingUpdate()
-        .withMaxUnavailable(new IntOrString(1))
         .withPartition(0)
         .endRollingUpdate()
         .endUpdateStrategy()

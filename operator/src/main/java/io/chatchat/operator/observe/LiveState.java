@@ -64,6 +64,10 @@ public final class LiveState {
     return get(Job.class, name);
   }
 
+  /**
+   * The cluster's pods with their metadata, status, node and volumes; the informer cache does not
+   * keep their containers (the operator never reads them: TrimmedStore).
+   */
   public List<Pod> pods() {
     return all(Pod.class);
   }

@@ -11,6 +11,7 @@ import io.chatchat.operator.reconciler.dependent.StorePolicies;
 import io.chatchat.operator.rollout.DesiredState;
 import io.chatchat.operator.rollout.Plan;
 import io.chatchat.operator.rollout.PodAddressResolver;
+import io.chatchat.operator.rollout.RolloutClock;
 import io.chatchat.operator.rollout.RolloutPlanner;
 import io.chatchat.operator.rollout.RolloutStateMachine;
 import io.chatchat.operator.rollout.RolloutStateMachine.Transition;
@@ -33,7 +34,9 @@ import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.Workflow;
 import io.javaoperatorsdk.operator.api.reconciler.dependent.Dependent;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInboundEventSource;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -86,13 +89,14 @@ public class ChatchatClusterReconciler implements Reconciler<ChatchatCluster> {
   /** How often an invalid cluster is checked again (Secrets are not watched). */
   static final Duration INVALID_RECHECK = Duration.ofSeconds(10);
 
-  /** How often a rollout looks at its gates and deadlines between events. */
-  static final Duration ROLLOUT_POLL = Duration.ofSeconds(2);
-
   private final Observer observer;
   private final CredentialsWriter credentials;
   private final DesiredStateWriter writer;
   private final StatusWriter status;
+
+  /** Wakes a cluster whose smoke-gate run finished. */
+  private final SimpleInboundEventSource<ChatchatCluster> wake =
+      new SimpleInboundEventSource<>("smoke-gate-runs");
 
   public ChatchatClusterReconciler(
       KubernetesClient client,
@@ -103,14 +107,23 @@ public class ChatchatClusterReconciler implements Reconciler<ChatchatCluster> {
         new SmokeGateRunner(new SmokeGates(new OkHttpClient()), resolver, metrics);
     this.observer = new Observer(client, smoke);
     this.credentials = new CredentialsWriter(client, events);
-    this.writer = new DesiredStateWriter(new ChildWriter(client, metrics), smoke, events, metrics);
+    this.writer =
+        new DesiredStateWriter(
+            new ChildWriter(client, metrics),
+            smoke,
+            events,
+            metrics,
+            cr -> wake.propagateEvent(ResourceID.fromResource(cr)));
     this.status = new StatusWriter(events);
   }
 
   @Override
   public List<EventSource<?, ChatchatCluster>> prepareEventSources(
       EventSourceContext<ChatchatCluster> context) {
-    return ClusterEventSources.all(context);
+    List<EventSource<?, ChatchatCluster>> sources =
+        new ArrayList<>(ClusterEventSources.all(context));
+    sources.add(wake);
+    return sources;
   }
 
   @Override
@@ -152,7 +165,12 @@ public class ChatchatClusterReconciler implements Reconciler<ChatchatCluster> {
       RolloutView view = plan.view(cr.getSpec(), t.next());
       ChatchatClusterStatus next =
           StatusComputer.compute(desired.statusInputs(plan, view, live, problems, now));
-      return finish(cr, context, next, problems, plan);
+      Duration nextLook =
+          plan.rolling()
+              ? RolloutClock.nextLook(
+                  plan.rollout(), t.next(), plan.want().getSpec().rollout.stepDeadlineSeconds, now)
+              : null;
+      return finish(cr, context, next, problems, nextLook);
     } catch (ChildWriter.NamespaceTerminatingException e) {
       LOG.debug("namespace of {} is being deleted; not reconciled", cr.getMetadata().getName());
       return UpdateControl.noUpdate();
@@ -165,15 +183,15 @@ public class ChatchatClusterReconciler implements Reconciler<ChatchatCluster> {
       Context<ChatchatCluster> context,
       ChatchatClusterStatus next,
       List<Problem> problems,
-      Plan plan) {
+      Duration nextLook) {
     writer.record(cr, TransitionEvents.between(cr.getStatus(), next));
     status.writeIfChanged(cr, next, context);
     if (!problems.isEmpty()) {
       return UpdateControl.<ChatchatCluster>noUpdate().rescheduleAfter(INVALID_RECHECK);
     }
-    // A rollout polls its gates and deadlines.
-    return plan != null && plan.rolling()
-        ? UpdateControl.<ChatchatCluster>noUpdate().rescheduleAfter(ROLLOUT_POLL)
+    // A rollout moves on events; the clock covers what no event announces (RolloutClock).
+    return nextLook != null
+        ? UpdateControl.<ChatchatCluster>noUpdate().rescheduleAfter(nextLook)
         : UpdateControl.noUpdate();
   }
 

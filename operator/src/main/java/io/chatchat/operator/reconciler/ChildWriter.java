@@ -25,11 +25,16 @@ import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.processing.dependent.kubernetes.SSABasedGenericKubernetesResourceMatcher;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,6 +54,17 @@ final class ChildWriter {
 
   private final KubernetesClient client;
   private final PrometheusMetrics metrics;
+  private final RouteMemory routeMemory = new RouteMemory();
+
+  /** The threads that apply one pass's objects side by side (shared by every reconciliation). */
+  private static final ExecutorService APPLIERS =
+      Executors.newFixedThreadPool(
+          16,
+          r -> {
+            Thread t = new Thread(r, "child-apply");
+            t.setDaemon(true);
+            return t;
+          });
 
   ChildWriter(KubernetesClient client, PrometheusMetrics metrics) {
     this.client = client;
@@ -56,33 +72,61 @@ final class ChildWriter {
   }
 
   /**
-   * Server-side applies objects. The API server's refusal of one object (HTTP 4xx: an immutable
-   * field, a quota) is reported as a problem in status; other errors propagate and are retried.
+   * Server-side applies objects, concurrently: they are independent (a pod waits for a claim or a
+   * ConfigMap that is not there yet), so a new cluster's children cost one round trip, not one per
+   * object. The API server's refusal of one object (HTTP 4xx: an immutable field, a quota) is
+   * reported as a problem in status, in the objects' order; other errors propagate and are retried.
    */
   void apply(
       List<? extends HasMetadata> objects,
       LiveState live,
       Context<ChatchatCluster> context,
       List<Problem> problems) {
+    List<CompletableFuture<List<Problem>>> each = new ArrayList<>();
     for (HasMetadata object : objects) {
-      Readiness.stamp(object);
-      HasMetadata actual = live.get(object.getClass(), object.getMetadata().getName());
-      if (upToDate(object, actual, context)) {
-        removeForeignFields(object, actual);
-        continue;
-      }
+      each.add(
+          objects.size() == 1
+              ? CompletableFuture.completedFuture(applyOne(object, live, context))
+              : CompletableFuture.supplyAsync(() -> applyOne(object, live, context), APPLIERS));
+    }
+    RuntimeException failure = null;
+    for (CompletableFuture<List<Problem>> f : each) {
       try {
-        client.resource(object).fieldManager(FIELD_MANAGER).forceConflicts().serverSideApply();
-        metrics.applied(object.getKind());
-      } catch (KubernetesClientException e) {
-        refused(
-            object.getKind(),
-            object.getMetadata().getName(),
-            SpecFields.renderedFrom(object),
-            e,
-            problems);
+        problems.addAll(f.join());
+      } catch (CompletionException e) {
+        failure = failure != null ? failure : unwrap(e);
       }
     }
+    if (failure != null) {
+      throw failure;
+    }
+  }
+
+  private List<Problem> applyOne(
+      HasMetadata object, LiveState live, Context<ChatchatCluster> context) {
+    List<Problem> problems = new ArrayList<>(0);
+    Readiness.stamp(object);
+    HasMetadata actual = live.get(object.getClass(), object.getMetadata().getName());
+    if (upToDate(object, actual, context)) {
+      removeForeignFields(object, actual);
+      return problems;
+    }
+    try {
+      client.resource(object).fieldManager(FIELD_MANAGER).forceConflicts().serverSideApply();
+      metrics.applied(object.getKind());
+    } catch (KubernetesClientException e) {
+      refused(
+          object.getKind(),
+          object.getMetadata().getName(),
+          SpecFields.renderedFrom(object),
+          e,
+          problems);
+    }
+    return problems;
+  }
+
+  private static RuntimeException unwrap(CompletionException e) {
+    return e.getCause() instanceof RuntimeException r ? r : e;
   }
 
   /**
@@ -164,14 +208,18 @@ final class ChildWriter {
 
   /**
    * HTTPRoutes are applied without an informer (the Gateway API CRDs may be absent, and an informer
-   * on a missing type fails the operator's start). Routes are removed when the spec changed and no
-   * longer asks for them.
+   * on a missing type fails the operator's start), when {@link RouteMemory} says they changed or
+   * are due. Routes are removed when the spec changed and no longer asks for them.
    */
   void applyRoutes(ChatchatCluster cr, List<Problem> problems) {
     List<HTTPRoute> routes = Traffic.routes(cr);
     for (HTTPRoute route : routes) {
+      if (!routeMemory.needsApply(route)) {
+        continue;
+      }
       try {
         client.resource(route).fieldManager(FIELD_MANAGER).forceConflicts().serverSideApply();
+        routeMemory.applied(route);
         metrics.applied(route.getKind());
       } catch (KubernetesClientException e) {
         if (namespaceTerminating(e)) {
@@ -200,19 +248,18 @@ final class ChildWriter {
         cr.getStatus() == null
             || !Objects.equals(cr.getStatus().observedGeneration, cr.getMetadata().getGeneration());
     if (specChanged) {
+      String ns = cr.getMetadata().getNamespace();
       for (String name : List.of(Names.api(cr), Names.webui(cr))) {
-        if (routes.stream().noneMatch(r -> r.getMetadata().getName().equals(name))) {
+        if (routes.stream().noneMatch(r -> r.getMetadata().getName().equals(name))
+            && routeMemory.mayExist(ns, name)) {
           try {
-            client
-                .resources(HTTPRoute.class)
-                .inNamespace(cr.getMetadata().getNamespace())
-                .withName(name)
-                .delete();
+            client.resources(HTTPRoute.class).inNamespace(ns).withName(name).delete();
           } catch (KubernetesClientException e) {
             if (e.getCode() != 404) {
               throw e;
             }
           }
+          routeMemory.absent(ns, name);
         }
       }
     }

@@ -11,6 +11,7 @@ import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
@@ -25,7 +26,8 @@ import java.util.Set;
 /**
  * The informers: one per kind of child, on the operator's own objects only (managed-by label),
  * mapped to their cluster by the instance label (the knowledge-base claim may have no owner
- * reference).
+ * reference), each cache keeping of {@code managedFields} only the operator's own ({@link
+ * TrimmedStore}).
  */
 final class ClusterEventSources {
   static final List<Class<? extends HasMetadata>> TYPES =
@@ -40,13 +42,25 @@ final class ClusterEventSources {
           HorizontalPodAutoscaler.class,
           PodDisruptionBudget.class,
           Ingress.class,
-          NetworkPolicy.class);
+          NetworkPolicy.class,
+          // The Services' slices carry their labels: a rollout step moves when its pods are
+          // ready endpoints.
+          EndpointSlice.class);
 
   private ClusterEventSources() {}
 
   /** The informer's name, which the dependents of its kind share (useEventSourceWithName). */
   static String name(Class<?> type) {
     return type.getSimpleName().toLowerCase(java.util.Locale.ROOT);
+  }
+
+  /**
+   * JOSDK runs one informer per watched namespace and hands each the same item store, whose relist
+   * would then drop the other namespaces' objects: the trimmed store only serves a single informer
+   * (all namespaces, or one).
+   */
+  private static boolean oneInformerPerType(EventSourceContext<ChatchatCluster> context) {
+    return context.getControllerConfiguration().getInformerConfig().getNamespaces().size() == 1;
   }
 
   static List<EventSource<?, ChatchatCluster>> all(EventSourceContext<ChatchatCluster> context) {
@@ -57,7 +71,7 @@ final class ClusterEventSources {
 
   private static <R extends HasMetadata> InformerEventSource<R, ChatchatCluster> informer(
       EventSourceContext<ChatchatCluster> context, Class<R> type) {
-    InformerEventSourceConfiguration<R> config =
+    var config =
         InformerEventSourceConfiguration.from(type, ChatchatCluster.class)
             .withName(name(type))
             .withLabelSelector(Labels.MANAGED_SELECTOR)
@@ -70,8 +84,10 @@ final class ClusterEventSources {
                   return instance == null
                       ? Set.of()
                       : Set.of(new ResourceID(instance, r.getMetadata().getNamespace()));
-                })
-            .build();
-    return new InformerEventSource<>(config, context);
+                });
+    if (oneInformerPerType(context)) {
+      config.withItemStore(new TrimmedStore<>());
+    }
+    return new InformerEventSource<>(config.build(), context);
   }
 }

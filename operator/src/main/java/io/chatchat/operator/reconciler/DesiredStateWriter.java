@@ -13,6 +13,7 @@ import io.chatchat.operator.validation.SpecValidator.Problem;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * Acts on what a pass decided, in dependency order: the infrastructure, the routes and the JOSDK
@@ -25,13 +26,22 @@ final class DesiredStateWriter {
   private final SmokeGateRunner smoke;
   private final EventRecorder events;
   private final PrometheusMetrics metrics;
+  private final Consumer<ChatchatCluster> wake;
 
+  /**
+   * @param wake asks for another reconciliation of a cluster (a smoke-gate run finished)
+   */
   DesiredStateWriter(
-      ChildWriter writer, SmokeGateRunner smoke, EventRecorder events, PrometheusMetrics metrics) {
+      ChildWriter writer,
+      SmokeGateRunner smoke,
+      EventRecorder events,
+      PrometheusMetrics metrics,
+      Consumer<ChatchatCluster> wake) {
     this.writer = writer;
     this.smoke = smoke;
     this.events = events;
     this.metrics = metrics;
+    this.wake = wake;
   }
 
   void write(
@@ -59,7 +69,8 @@ final class DesiredStateWriter {
     if (canary != null) {
       smoke.forget(canary.forget());
       if (!canary.gate().isEmpty()) {
-        smoke.start(canary.gate(), desired.configHash(), ApiCanary.config(cr));
+        smoke.start(
+            canary.gate(), desired.configHash(), ApiCanary.config(cr), () -> wake.accept(cr));
       }
     }
     writer.apply(desired.chat(), live, context, problems);

@@ -23,16 +23,22 @@ import java.util.Set;
 
 /**
  * Reads what a pass decides on: the informer caches once, the Secrets the spec names (GET by name,
- * at most once each), and what only a rollout step needs (free GPUs, the API Service's ready
- * endpoints, the smoke-gate runs) in the passes that need it.
+ * at most once a pass, and kept a minute per cluster generation: {@link SecretReads}), and what
+ * only a rollout step needs (free GPUs, the API Service's ready endpoints, the smoke-gate runs) in
+ * the passes that need it.
  */
 final class Observer {
+  private static final String SERVICE_NAME = "kubernetes.io/service-name";
+
   private final KubernetesClient client;
   private final SmokeGateRunner smoke;
+  private final SecretReads secretReads;
 
   Observer(KubernetesClient client, SmokeGateRunner smoke) {
     this.client = client;
     this.smoke = smoke;
+    this.secretReads =
+        new SecretReads((ns, name) -> client.secrets().inNamespace(ns).withName(name).get());
   }
 
   LiveState live(Context<ChatchatCluster> context) {
@@ -44,8 +50,7 @@ final class Observer {
   }
 
   SecretsView secrets(ChatchatCluster cr) {
-    String ns = cr.getMetadata().getNamespace();
-    return new SecretsView(name -> client.secrets().inNamespace(ns).withName(name).get());
+    return new SecretsView(name -> secretReads.get(cr, name));
   }
 
   RolloutInputs rolloutInputs(Plan plan, LiveState live) {
@@ -60,21 +65,18 @@ final class Observer {
     if (plan.tier() != Tier.API) {
       return new RolloutInputs(capacity, Set.of(), Map.of());
     }
-    return new RolloutInputs(capacity, readyEndpoints(plan.want()), smoke.runsOf(live.pods()));
+    return new RolloutInputs(
+        capacity, readyEndpoints(plan.want(), live), smoke.runsOf(live.pods()));
   }
 
-  /** Names of the pods that are ready endpoints of the API Service. */
-  private Set<String> readyEndpoints(ChatchatCluster cr) {
+  /** Names of the pods that are ready endpoints of the API Service (its cached slices). */
+  private static Set<String> readyEndpoints(ChatchatCluster cr, LiveState live) {
     Set<String> ready = new HashSet<>();
-    for (EndpointSlice slice :
-        client
-            .discovery()
-            .v1()
-            .endpointSlices()
-            .inNamespace(cr.getMetadata().getNamespace())
-            .withLabel("kubernetes.io/service-name", Names.api(cr))
-            .list()
-            .getItems()) {
+    for (EndpointSlice slice : live.all(EndpointSlice.class)) {
+      Map<String, String> labels = slice.getMetadata().getLabels();
+      if (labels == null || !Names.api(cr).equals(labels.get(SERVICE_NAME))) {
+        continue;
+      }
       for (Endpoint e : slice.getEndpoints()) {
         if (e.getTargetRef() != null
             && e.getConditions() != null

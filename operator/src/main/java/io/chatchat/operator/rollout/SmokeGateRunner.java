@@ -10,7 +10,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -18,17 +17,17 @@ import okhttp3.HttpUrl;
 
 /**
  * Runs the smoke gates on new API pods, {@value #GATE_THREADS} pods at a time on its own daemon
- * threads, so a slow answer never holds a reconciliation: a pass starts the missing runs and a
- * later pass reads the finished ones ({@link ApiCanary} decides which). A pod keeps its pass for
- * the later steps of the rollout, in this operator process; a restarted operator gates the pods
- * again.
+ * threads, so a slow answer never holds a reconciliation: a pass starts the missing runs, a
+ * finished run wakes its cluster, and that pass reads it ({@link ApiCanary} decides which). A pod
+ * keeps its pass for the later steps of the rollout, in this operator process; a restarted operator
+ * gates the pods again.
  */
 public final class SmokeGateRunner {
   /** Pods gated at the same time, by one operator process. */
   static final int GATE_THREADS = 8;
 
   /** A pod's run for one config hash: its first failure, or null when it passed. */
-  private record Run(String targetHash, Future<String> future) {}
+  private record Run(String targetHash, CompletableFuture<String> future) {}
 
   private final Map<String, Run> runs = new ConcurrentHashMap<>();
   private final ExecutorService pool = gatePool();
@@ -89,20 +88,25 @@ public final class SmokeGateRunner {
     }
   }
 
-  /** Starts the gates on each pod for the target config hash. */
-  public void start(List<Pod> pods, String targetHash, SmokeGates.Config config) {
+  /**
+   * Starts the gates on each pod for the target config hash; {@code finished} runs once a pod's run
+   * is done (its result is then visible to {@link #runsOf}), so the rollout moves on at once.
+   */
+  public void start(
+      List<Pod> pods, String targetHash, SmokeGates.Config config, Runnable finished) {
     if (runs.size() > 10_000) {
       runs.values().removeIf(r -> r.future().isDone());
     }
     for (Pod pod : pods) {
       String name = pod.getMetadata().getName();
       HttpUrl url = resolver.baseUrl(pod, Defaults.API_PORT);
-      Future<String> future =
+      CompletableFuture<String> future =
           url == null
               ? CompletableFuture.completedFuture(
                   "pod " + name + " has no address for the smoke gates")
-              : pool.submit(() -> gate(name, url, config));
+              : CompletableFuture.supplyAsync(() -> gate(name, url, config), pool);
       runs.put(pod.getMetadata().getUid(), new Run(targetHash, future));
+      future.whenComplete((result, error) -> finished.run());
     }
   }
 

@@ -101,6 +101,22 @@ class ReconcilePassesWiringTest {
     return client.resources(ChatchatCluster.class).inNamespace("team").withName("demo").get();
   }
 
+  /** Updates the spec, again on a conflict with the operator's own status write. */
+  private void editCluster(java.util.function.Consumer<ChatchatCluster> change) {
+    for (int attempt = 1; ; attempt++) {
+      ChatchatCluster edit = cluster();
+      change.accept(edit);
+      try {
+        client.resource(edit).update();
+        return;
+      } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+        if (e.getCode() != 409 || attempt == 10) {
+          throw e;
+        }
+      }
+    }
+  }
+
   private String condition(String type) {
     ChatchatCluster c = cluster();
     var cond =
@@ -177,19 +193,18 @@ class ReconcilePassesWiringTest {
             .anyMatch(e -> "Initialized".equals(e.getReason())));
 
     // A dependent: the API Ingress comes with the spec and goes with it.
-    ChatchatCluster edit = cluster();
-    edit.getSpec().ingress.enabled = true;
-    edit.getSpec().ingress.api = new IngressSpec.Host();
-    edit.getSpec().ingress.api.host = "chat.example.com";
-    client.resource(edit).update();
+    editCluster(
+        edit -> {
+          edit.getSpec().ingress.enabled = true;
+          edit.getSpec().ingress.api = new IngressSpec.Host();
+          edit.getSpec().ingress.api.host = "chat.example.com";
+        });
     await(
         "the API Ingress",
         () ->
             client.resources(Ingress.class).inNamespace("team").withName(Names.api(cr)).get()
                 != null);
-    edit = cluster();
-    edit.getSpec().ingress.enabled = false;
-    client.resource(edit).update();
+    editCluster(edit -> edit.getSpec().ingress.enabled = false);
     await(
         "the API Ingress gone",
         () ->

@@ -122,41 +122,60 @@ class SideEffectsWiringTest {
   }
 
   @Test
-  void theApiTierReadsTheServicesReadyEndpoints() {
+  void theApiTierReadsTheServicesReadyEndpointsFromTheCachedSlices() {
     ChatchatCluster cr = TestClusters.external();
-    client
-        .resource(
-            new EndpointSliceBuilder()
-                .withNewMetadata()
-                .withName("demo-api-x")
-                .withNamespace("team")
-                .addToLabels("kubernetes.io/service-name", Names.api(cr))
-                .endMetadata()
-                .withAddressType("IPv4")
-                .addNewEndpoint()
-                .withAddresses("192.0.2.10")
-                .withNewTargetRef()
-                .withName("demo-api-1")
-                .endTargetRef()
-                .withNewConditions()
-                .withReady(true)
-                .endConditions()
-                .endEndpoint()
-                .addNewEndpoint()
-                .withAddresses("192.0.2.11")
-                .withNewTargetRef()
-                .withName("demo-api-2")
-                .endTargetRef()
-                .withNewConditions()
-                .withReady(false)
-                .endConditions()
-                .endEndpoint()
-                .build())
-        .create();
+    var apiSlice =
+        new EndpointSliceBuilder()
+            .withNewMetadata()
+            .withName("demo-api-x")
+            .withNamespace("team")
+            .addToLabels("kubernetes.io/service-name", Names.api(cr))
+            .endMetadata()
+            .withAddressType("IPv4")
+            .addNewEndpoint()
+            .withAddresses("192.0.2.10")
+            .withNewTargetRef()
+            .withName("demo-api-1")
+            .endTargetRef()
+            .withNewConditions()
+            .withReady(true)
+            .endConditions()
+            .endEndpoint()
+            .addNewEndpoint()
+            .withAddresses("192.0.2.11")
+            .withNewTargetRef()
+            .withName("demo-api-2")
+            .endTargetRef()
+            .withNewConditions()
+            .withReady(false)
+            .endConditions()
+            .endEndpoint()
+            .build();
+    var webuiSlice =
+        new EndpointSliceBuilder(apiSlice)
+            .editMetadata()
+            .withName("demo-webui-x")
+            .addToLabels("kubernetes.io/service-name", Names.webui(cr))
+            .endMetadata()
+            .editFirstEndpoint()
+            .editTargetRef()
+            .withName("demo-webui-1")
+            .endTargetRef()
+            .endEndpoint()
+            .build();
     RolloutStatus r = new RolloutStatus();
     r.tier = RolloutStatus.Tier.API;
     Plan plan = new Plan(RolloutMode.ROLLING, cr, cr, r, "new", "{}", "old", List.of());
-    RolloutInputs in = new Observer(client, runner()).rolloutInputs(plan, LiveState.EMPTY);
+    int requests = server.getRequestCount();
+    RolloutInputs in =
+        new Observer(client, runner())
+            .rolloutInputs(
+                plan,
+                LiveState.of(
+                    java.util.Map.of(
+                        io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice.class,
+                        List.of(apiSlice, webuiSlice))));
+    assertEquals(requests, server.getRequestCount(), "read from the informer cache");
     assertEquals(java.util.Set.of("demo-api-1"), in.readyEndpoints());
     assertNull(in.capacity(), "no GPU server changes: the nodes are not listed");
   }
@@ -188,7 +207,11 @@ class SideEffectsWiringTest {
     PrometheusMetrics metrics = new PrometheusMetrics(registry);
     ChatchatCluster cr = managed();
     new DesiredStateWriter(
-            new ChildWriter(client, metrics), runner(), new EventRecorder(client, "test"), metrics)
+            new ChildWriter(client, metrics),
+            runner(),
+            new EventRecorder(client, "test"),
+            metrics,
+            c -> {})
         .record(
             cr,
             List.of(

@@ -1,0 +1,63 @@
+package io.chatchat.operator.reconciler;
+
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.ManagedFieldsEntry;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.client.informers.cache.BasicItemStore;
+import io.fabric8.kubernetes.client.informers.cache.Cache;
+import java.util.List;
+
+/**
+ * An informer cache that keeps of each object's {@code managedFields} only the operator's own
+ * entry, the one the server-side-apply matcher reads to tell whether an object is up to date. The
+ * other managers' entries (the controllers' status fields, kubectl, the scheduler, the kubelets)
+ * are never read, and on a pod they are most of its metadata. Of pods, which the operator only
+ * reads, it keeps less still. The object is trimmed as it enters the cache, before any handler sees
+ * it.
+ */
+final class TrimmedStore<R extends HasMetadata> extends BasicItemStore<R> {
+  TrimmedStore() {
+    super(Cache::metaNamespaceKeyFunc);
+  }
+
+  @Override
+  public R put(String key, R obj) {
+    trim(obj);
+    return super.put(key, obj);
+  }
+
+  static void trim(HasMetadata obj) {
+    trimManagedFields(obj);
+    if (obj instanceof Pod pod && pod.getSpec() != null) {
+      trimPodSpec(pod);
+    }
+  }
+
+  /**
+   * Of a pod the operator reads its metadata, its status, its node and the ConfigMaps its volumes
+   * mount ({@link io.chatchat.operator.observe.LiveState#pods()}); it never applies pods, so their
+   * containers, probes, placement and security settings, most of a pod's size, are not kept.
+   */
+  private static void trimPodSpec(Pod pod) {
+    PodSpec full = pod.getSpec();
+    PodSpec kept = new PodSpec();
+    kept.setNodeName(full.getNodeName());
+    kept.setVolumes(full.getVolumes());
+    pod.setSpec(kept);
+  }
+
+  private static void trimManagedFields(HasMetadata obj) {
+    ObjectMeta meta = obj.getMetadata();
+    List<ManagedFieldsEntry> entries = meta == null ? null : meta.getManagedFields();
+    if (entries == null || entries.isEmpty()) {
+      return;
+    }
+    List<ManagedFieldsEntry> ours =
+        entries.stream().filter(e -> ChildWriter.FIELD_MANAGER.equals(e.getManager())).toList();
+    if (ours.size() != entries.size()) {
+      meta.setManagedFields(ours.isEmpty() ? null : ours);
+    }
+  }
+}
