@@ -86,6 +86,7 @@ final class BenchCluster implements AutoCloseable {
             c ->
                 c != null
                     && c.getStatus() != null
+                    && c.getStatus().getConditions() != null
                     && c.getStatus().getConditions().stream()
                         .anyMatch(
                             k -> "Established".equals(k.getType()) && "True".equals(k.getStatus())),
