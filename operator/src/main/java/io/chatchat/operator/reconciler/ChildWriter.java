@@ -244,9 +244,11 @@ final class ChildWriter {
         }
       }
     }
+    // Routes exist only after a pass saw a spec that asked for them: a new cluster has none.
+    boolean seenBefore = cr.getStatus() != null && cr.getStatus().observedGeneration != null;
     boolean specChanged =
-        cr.getStatus() == null
-            || !Objects.equals(cr.getStatus().observedGeneration, cr.getMetadata().getGeneration());
+        seenBefore
+            && !Objects.equals(cr.getStatus().observedGeneration, cr.getMetadata().getGeneration());
     if (specChanged) {
       String ns = cr.getMetadata().getNamespace();
       for (String name : List.of(Names.api(cr), Names.webui(cr))) {

@@ -155,18 +155,29 @@ class ReadCachesTest {
     assertEquals("demo-settings-1", cached.getSpec().getVolumes().get(0).getConfigMap().getName());
     assertEquals("198.51.100.7", cached.getStatus().getPodIP());
 
+    Map<String, Object> fields = new java.util.LinkedHashMap<>();
+    fields.put(
+        "f:metadata", new java.util.LinkedHashMap<>(Map.of("f:labels", Map.of(".", Map.of()))));
+    fields.put("f:spec", new java.util.LinkedHashMap<>());
     Pod ours =
         new PodBuilder(pod)
             .editMetadata()
             .addToManagedFields(
-                new ManagedFieldsEntryBuilder().withManager(ChildWriter.FIELD_MANAGER).build())
+                new ManagedFieldsEntryBuilder()
+                    .withManager(ChildWriter.FIELD_MANAGER)
+                    .withNewFieldsV1()
+                    .addToAdditionalProperties(fields)
+                    .endFieldsV1()
+                    .build())
             .endMetadata()
             .build();
     store.put(store.getKey(ours), ours);
+    var kept = store.get("team/p").getMetadata().getManagedFields();
     assertEquals(
-        List.of(ChildWriter.FIELD_MANAGER),
-        store.get("team/p").getMetadata().getManagedFields().stream()
-            .map(e -> e.getManager())
-            .toList());
+        List.of(ChildWriter.FIELD_MANAGER), kept.stream().map(e -> e.getManager()).toList());
+    assertEquals(
+        Map.of("f:metadata", Map.of("f:labels", Map.of(".", Map.of())), "f:spec", Map.of()),
+        kept.get(0).getFieldsV1().getAdditionalProperties(),
+        "the same field set, compacted");
   }
 }
