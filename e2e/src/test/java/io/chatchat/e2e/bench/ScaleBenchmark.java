@@ -160,6 +160,7 @@ class ScaleBenchmark {
       double childrenTarget,
       double readyTarget)
       throws Exception {
+    List<Double> firstPass = new ArrayList<>();
     List<Double> children = new ArrayList<>();
     List<Double> toReady = new ArrayList<>();
     List<Double> writes = new ArrayList<>();
@@ -177,6 +178,7 @@ class ScaleBenchmark {
       List<AuditLog.Entry> all =
           audit.since(mark, OPERATOR).stream().filter(e -> !e.verb().equals("watch")).toList();
       List<AuditLog.Entry> mine = all.stream().filter(e -> belongsTo(e, name)).toList();
+      firstPass.add(secondsBetween(applied, firstCreate(mine, "jobs")));
       children.add(secondsBetween(applied, lastCreate(mine)));
       if (isReady) {
         toReady.add(secondsBetween(applied, ready.readyAt(name)));
@@ -190,6 +192,11 @@ class ScaleBenchmark {
         report.note(shape + " requests of the last cluster: " + AuditLog.byWhat(all));
       }
     }
+    report.row(
+        "apply → first Job created (the first pass: claim, settings, Services, stores, preflight),"
+            + f(" %s shape", shape),
+        Stats.of(firstPass).format("s"),
+        "report");
     report.row(
         "apply → all children created, " + shape + " shape (one at a time)",
         Stats.of(children).format("s"),
@@ -233,6 +240,15 @@ class ScaleBenchmark {
     return e.name().equals(cluster)
         || e.name().startsWith(cluster + "-")
         || e.name().startsWith(cluster + ".");
+  }
+
+  /** When the operator's first create of this resource (an apply answered 201) completed. */
+  private static Instant firstCreate(List<AuditLog.Entry> entries, String resource) {
+    return entries.stream()
+        .filter(e -> e.code() == 201 && e.resource().equals(resource))
+        .map(AuditLog.Entry::completed)
+        .min(Instant::compareTo)
+        .orElse(null);
   }
 
   /** When the operator's last create of a child (an apply answered 201) completed. */

@@ -65,8 +65,8 @@ public final class LiveState {
   }
 
   /**
-   * The cluster's pods with their metadata, status, node and volumes; the informer cache does not
-   * keep their containers (the operator never reads them: TrimmedStore).
+   * The cluster's pods with their metadata, status, node, volumes and containers' names and images;
+   * the informer cache keeps nothing else of their containers (TrimmedStore).
    */
   public List<Pod> pods() {
     return all(Pod.class);

@@ -77,7 +77,8 @@ final class Observer {
       if (labels == null || !Names.api(cr).equals(labels.get(SERVICE_NAME))) {
         continue;
       }
-      for (Endpoint e : slice.getEndpoints()) {
+      // A slice without endpoints comes as "endpoints": null.
+      for (Endpoint e : slice.getEndpoints() == null ? List.<Endpoint>of() : slice.getEndpoints()) {
         if (e.getTargetRef() != null
             && e.getConditions() != null
             && Boolean.TRUE.equals(e.getConditions().getReady())) {

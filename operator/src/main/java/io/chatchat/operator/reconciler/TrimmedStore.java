@@ -1,5 +1,6 @@
 package io.chatchat.operator.reconciler;
 
+import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ManagedFieldsEntry;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
@@ -38,15 +39,27 @@ final class TrimmedStore<R extends HasMetadata> extends BasicItemStore<R> {
   }
 
   /**
-   * Of a pod the operator reads its metadata, its status, its node and the ConfigMaps its volumes
-   * mount ({@link io.chatchat.operator.observe.LiveState#pods()}); it never applies pods, so their
-   * containers, probes, placement and security settings, most of a pod's size, are not kept.
+   * Of a pod the operator reads its metadata, its status, its node, its containers' images and the
+   * ConfigMaps its volumes mount ({@link io.chatchat.operator.observe.LiveState#pods()}); it never
+   * applies pods, so their containers' commands, environment and probes, their placement and
+   * security settings, most of a pod's size, are not kept.
    */
   private static void trimPodSpec(Pod pod) {
     PodSpec full = pod.getSpec();
     PodSpec kept = new PodSpec();
     kept.setNodeName(full.getNodeName());
     kept.setVolumes(full.getVolumes());
+    kept.setContainers(
+        full.getContainers() == null
+            ? null
+            : full.getContainers().stream()
+                .map(
+                    c ->
+                        new ContainerBuilder()
+                            .withName(c.getName())
+                            .withImage(c.getImage())
+                            .build())
+                .toList());
     pod.setSpec(kept);
   }
 

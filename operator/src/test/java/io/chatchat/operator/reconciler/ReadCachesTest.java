@@ -150,7 +150,10 @@ class ReadCachesTest {
     store.put(store.getKey(pod), pod);
     Pod cached = store.get("team/p");
     assertNull(cached.getMetadata().getManagedFields());
-    assertEquals(List.of(), cached.getSpec().getContainers(), "containers are never read");
+    assertEquals(
+        List.of(new io.fabric8.kubernetes.api.model.ContainerBuilder().withName("api").build()),
+        cached.getSpec().getContainers(),
+        "of containers, names and images only");
     assertEquals("node-1", cached.getSpec().getNodeName());
     assertEquals("demo-settings-1", cached.getSpec().getVolumes().get(0).getConfigMap().getName());
     assertEquals("198.51.100.7", cached.getStatus().getPodIP());

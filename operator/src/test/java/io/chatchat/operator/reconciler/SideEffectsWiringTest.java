@@ -163,6 +163,14 @@ class SideEffectsWiringTest {
             .endTargetRef()
             .endEndpoint()
             .build();
+    // The API server sends a slice without endpoints as "endpoints": null.
+    var emptySlice =
+        new EndpointSliceBuilder(apiSlice)
+            .editMetadata()
+            .withName("demo-api-y")
+            .endMetadata()
+            .build();
+    emptySlice.setEndpoints(null);
     RolloutStatus r = new RolloutStatus();
     r.tier = RolloutStatus.Tier.API;
     Plan plan = new Plan(RolloutMode.ROLLING, cr, cr, r, "new", "{}", "old", List.of());
@@ -174,7 +182,7 @@ class SideEffectsWiringTest {
                 LiveState.of(
                     java.util.Map.of(
                         io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice.class,
-                        List.of(apiSlice, webuiSlice))));
+                        List.of(apiSlice, webuiSlice, emptySlice))));
     assertEquals(requests, server.getRequestCount(), "read from the informer cache");
     assertEquals(java.util.Set.of("demo-api-1"), in.readyEndpoints());
     assertNull(in.capacity(), "no GPU server changes: the nodes are not listed");
