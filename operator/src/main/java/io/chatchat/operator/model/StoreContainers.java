@@ -88,7 +88,10 @@ final class StoreContainers {
         new EnvVarBuilder()
             .withName("node.name")
             .withNewValueFrom()
+            // apiVersion as the API server defaults it: left out, the applied object would never
+            // match the live one and the StatefulSet was re-sent on every pass.
             .withNewFieldRef()
+            .withApiVersion("v1")
             .withFieldPath("metadata.name")
             .endFieldRef()
             .endValueFrom()
