@@ -20,4 +20,7 @@ LABEL org.opencontainers.image.title="chatchat-operator" \
 COPY --from=build /src/operator/target/chatchat-operator.jar /app/chatchat-operator.jar
 USER 65532:65532
 EXPOSE 8080
-ENTRYPOINT ["java", "-XX:MaxRAMPercentage=75", "-XX:+ExitOnOutOfMemoryError", "-jar", "/app/chatchat-operator.jar"]
+# The JVM options measured by e2e/bench/scale.sh (see the README, "Scale and sizing"); the Helm
+# chart's jvmOptions replace them (JAVA_TOOL_OPTIONS), so flags on the command line would win.
+ENV JAVA_TOOL_OPTIONS="-XX:+UseSerialGC -XX:MaxRAMPercentage=50 -XX:+ExitOnOutOfMemoryError"
+ENTRYPOINT ["java", "-jar", "/app/chatchat-operator.jar"]
