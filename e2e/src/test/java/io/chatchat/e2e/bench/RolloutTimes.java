@@ -32,6 +32,7 @@ final class RolloutTimes implements AutoCloseable {
   private final Map<String, Integer> replicas = new ConcurrentHashMap<>();
   private volatile Instant rolledBackSeen;
   private volatile RolloutStatus lastRolling;
+  private final List<String> phases = new CopyOnWriteArrayList<>();
   private final List<SharedIndexInformer<?>> informers = new ArrayList<>();
 
   RolloutTimes(KubernetesClient client, String namespace, String cluster) {
@@ -112,11 +113,15 @@ final class RolloutTimes implements AutoCloseable {
     if (r == null) {
       return;
     }
+    String seen = r.phase + " " + r.position;
+    if (phases.isEmpty() || !phases.get(phases.size() - 1).equals(seen)) {
+      phases.add(seen);
+    }
     if (r.phase == RolloutStatus.Phase.RolledBack) {
       if (rolledBackSeen == null) {
         rolledBackSeen = Instant.now();
       }
-    } else if (r.phase == RolloutStatus.Phase.Progressing) {
+    } else if (r.phase != RolloutStatus.Phase.Completed && r.stepStartedAt != null) {
       lastRolling = r;
     }
   }
@@ -160,6 +165,11 @@ final class RolloutTimes implements AutoCloseable {
     }
     Instant deadline = Instant.parse(lastRolling.stepStartedAt).plusSeconds(deadlineSeconds);
     return Duration.between(deadline, rolledBackSeen).toNanos() / 1e9;
+  }
+
+  /** The rollout phases and positions the status went through, in order. */
+  List<String> phases() {
+    return List.copyOf(phases);
   }
 
   boolean rolledBack() {
