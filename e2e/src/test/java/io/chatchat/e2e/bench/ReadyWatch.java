@@ -2,7 +2,6 @@ package io.chatchat.e2e.bench;
 
 import io.chatchat.operator.api.v1alpha1.ChatchatCluster;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.time.Duration;
 import java.time.Instant;
@@ -20,21 +19,7 @@ final class ReadyWatch implements AutoCloseable {
         client
             .resources(ChatchatCluster.class)
             .inNamespace(namespace)
-            .inform(
-                new ResourceEventHandler<>() {
-                  @Override
-                  public void onAdd(ChatchatCluster c) {
-                    seen(c);
-                  }
-
-                  @Override
-                  public void onUpdate(ChatchatCluster old, ChatchatCluster c) {
-                    seen(c);
-                  }
-
-                  @Override
-                  public void onDelete(ChatchatCluster c, boolean unknown) {}
-                });
+            .inform(RolloutTimes.onAddOrUpdate(this::seen));
   }
 
   private void seen(ChatchatCluster c) {

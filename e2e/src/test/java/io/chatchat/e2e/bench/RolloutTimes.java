@@ -42,23 +42,24 @@ final class RolloutTimes implements AutoCloseable {
             .pods()
             .inNamespace(namespace)
             .withLabel("app.kubernetes.io/instance", cluster)
-            .inform(handler(this::pod)));
+            .inform(onAddOrUpdate(this::pod)));
     informers.add(
         client
             .apps()
             .deployments()
             .inNamespace(namespace)
             .withLabel("app.kubernetes.io/instance", cluster)
-            .inform(handler(this::deployment)));
+            .inform(onAddOrUpdate(this::deployment)));
     informers.add(
         client
             .resources(ChatchatCluster.class)
             .inNamespace(namespace)
             .withName(cluster)
-            .inform(handler(this::status)));
+            .inform(onAddOrUpdate(this::status)));
   }
 
-  private static <T> ResourceEventHandler<T> handler(java.util.function.Consumer<T> seen) {
+  /** A handler that sees every added or updated object (deletions are not needed here). */
+  static <T> ResourceEventHandler<T> onAddOrUpdate(java.util.function.Consumer<T> seen) {
     return new ResourceEventHandler<>() {
       @Override
       public void onAdd(T o) {
