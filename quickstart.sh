@@ -59,12 +59,15 @@ venvs=$(e2e/scripts/local-cluster.sh runtimes)
 milvus_venv=$(echo "$venvs" | tail -n 3 | sed -n 1p)
 chatchat_venv=$(echo "$venvs" | tail -n 2 | sed -n 1p)
 driverless_venv=$(echo "$venvs" | tail -n 1)
+valkey_dir=$(echo "$venvs" | tail -n 5 | sed -n 1p)
+litellm_venv=$(echo "$venvs" | tail -n 4 | sed -n 1p)
 
 log "Starting the pod runner: node proc-0 runs its pods as local processes (log in .local/pod-runner.log)"
 stop_all
 java -cp operator/target/chatchat-operator.jar:e2e/target/classes io.chatchat.e2e.runner.PodRunner \
   --kubeconfig "$kubeconfig" --node proc-0 --state "$state/pod-runner" --runtime-dir "$root/e2e/runtime" \
   --chatchat-venv "$chatchat_venv" --driverless-venv "$driverless_venv" --milvus-venv "$milvus_venv" \
+  --litellm-venv "$litellm_venv" --valkey-dir "$valkey_dir" \
   --taint false \
   > "$state/pod-runner.log" 2>&1 &
 echo $! > "$state/pod-runner.pid"

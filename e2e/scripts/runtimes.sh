@@ -11,7 +11,13 @@
 #   milvus        a venv with PyPI's "milvus" 2.3.5, whose real Milvus standalone binary stands in for
 #                 the milvusdb/milvus image (e2e/runtime/milvus_entrypoint.sh)
 #
-# Prints three lines last: the milvus venv, the chatchat venv, then the no-drivers venv.
+#   litellm       a venv with LiteLLM 1.100.5's proxy from PyPI (pinned by
+#                 e2e/runtime/litellm-requirements.txt): the ghcr.io/berriai/litellm image's program
+#   valkey        Valkey 8.1.1 built from Debian trixie's source tarball (sha256 pinned; Debian 12 has
+#                 no valkey package): the valkey/valkey image's valkey-server and valkey-cli
+#
+# Prints five lines last: the valkey directory, the litellm venv, the milvus venv, the chatchat
+# venv, then the no-drivers venv.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 req="$here/../runtime/requirements.txt"
@@ -110,8 +116,42 @@ milvus._initialize_data_files(sys.argv[1])
   [ -z "$missing" ] || { log "the Milvus binary misses shared libraries: $missing"; exit 1; }
   touch "$milvus_venv/.complete"
 fi
+litellm_req="$here/../runtime/litellm-requirements.txt"
+litellm_stamp=$( (cat "$litellm_req"; echo "recipe=1"; "$python" -c 'import sys; print(sys.version)') \
+  | sha256sum | cut -c1-12)
+litellm_venv="$CACHE/litellm-$litellm_stamp"
+if [ ! -f "$litellm_venv/.complete" ]; then
+  log "building the LiteLLM proxy runtime in $litellm_venv"
+  rm -rf "$litellm_venv"
+  "$python" -m venv "$litellm_venv"
+  "$litellm_venv/bin/pip" install -q --disable-pip-version-check --no-deps -r "$litellm_req" >&2
+  "$litellm_venv/bin/python" -c 'import litellm.proxy.proxy_server, redis, prometheus_client' >&2
+  touch "$litellm_venv/.complete"
+fi
+
+VALKEY_TARBALL='valkey_8.1.1+dfsg1.orig.tar.xz'
+VALKEY_SHA256='d9bbd82eecb82f359e649a0007ad3dc1b47cc15afa626348ca86b73c4ae2c7ee'
+valkey_dir="$CACHE/valkey-8.1.1-${VALKEY_SHA256:0:12}"
+if [ ! -f "$valkey_dir/.complete" ]; then
+  log "building Valkey 8.1.1 from Debian's source tarball in $valkey_dir (first time: a minute or two)"
+  mirror=$(apt-get indextargets --format '$(REPO_URI)' | grep -m1 '/debian/$')
+  [ -n "$mirror" ] || { log "no Debian mirror found in apt's configuration"; exit 1; }
+  rm -rf "$valkey_dir" && mkdir -p "$valkey_dir/src" "$valkey_dir/bin"
+  curl -fsSL -o "$valkey_dir/$VALKEY_TARBALL" "${mirror}pool/main/v/valkey/$VALKEY_TARBALL"
+  echo "$VALKEY_SHA256  $valkey_dir/$VALKEY_TARBALL" | sha256sum -c --quiet -
+  tar -xJf "$valkey_dir/$VALKEY_TARBALL" -C "$valkey_dir/src" --strip-components=1
+  make -C "$valkey_dir/src" -j"$(nproc)" MALLOC=libc BUILD_TLS=no >"$valkey_dir/build.log" 2>&1 \
+    || { tail -20 "$valkey_dir/build.log" >&2; exit 1; }
+  cp "$valkey_dir/src/src/valkey-server" "$valkey_dir/src/src/valkey-cli" "$valkey_dir/bin/"
+  rm -rf "$valkey_dir/src" "$valkey_dir/$VALKEY_TARBALL"
+  touch "$valkey_dir/.complete"
+fi
+log "Valkey runtime: $valkey_dir ($("$valkey_dir/bin/valkey-server" --version | cut -d' ' -f1-3))"
+log "LiteLLM runtime: $litellm_venv (litellm $("$litellm_venv/bin/python" -c 'import importlib.metadata as m; print(m.version("litellm"))'))"
 log "Milvus runtime: $milvus_venv (milvus $("$milvus_venv/bin/python" -c 'import milvus; print(milvus.__version__)'))"
 log "Chatchat runtime: $venv ($("$venv/bin/python" -c 'import importlib.metadata as m; print("langchain-chatchat", m.version("langchain-chatchat"))'))"
+echo "$valkey_dir"
+echo "$litellm_venv"
 echo "$milvus_venv"
 echo "$venv"
 echo "$bare"

@@ -118,8 +118,10 @@ public final class LocalCluster {
             PROCESS_NODE,
             runnerState,
             REPO.resolve("e2e/runtime"),
-            venvs.get(1),
+            venvs.get(3),
+            venvs.get(4),
             venvs.get(2),
+            venvs.get(1),
             venvs.get(0));
     runner.start(true);
   }
@@ -127,14 +129,14 @@ public final class LocalCluster {
   private static List<Path> runtimes;
 
   /**
-   * The runtimes' virtualenvs, as the last three lines runtimes.sh prints: Milvus, Chatchat, and
+   * The runtimes, as the last five lines runtimes.sh prints: Valkey, LiteLLM, Milvus, Chatchat, and
    * Chatchat without the store drivers (built once, then cached; the script runs once per JVM).
    */
   private static synchronized List<Path> runtimes() {
     if (runtimes == null) {
       List<String> lines = List.of(script("runtimes").trim().split("\n"));
       runtimes =
-          lines.subList(lines.size() - 3, lines.size()).stream()
+          lines.subList(lines.size() - 5, lines.size()).stream()
               .map(l -> Path.of(l.trim()))
               .toList();
     }
@@ -143,7 +145,7 @@ public final class LocalCluster {
 
   /** The real Chatchat runtime's virtualenv. */
   public static Path chatchatVenv() {
-    return runtimes().get(1);
+    return runtimes().get(3);
   }
 
   public static final String PROCESS_NODE = "proc-0";

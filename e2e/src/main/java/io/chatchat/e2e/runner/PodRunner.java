@@ -82,7 +82,9 @@ public final class PodRunner implements AutoCloseable {
       Path runtimeDir,
       Path chatchatVenv,
       Path driverlessVenv,
-      Path milvusVenv)
+      Path milvusVenv,
+      Path litellmVenv,
+      Path valkeyDir)
       throws IOException {
     this.client = client;
     this.nodeName = nodeName;
@@ -91,7 +93,8 @@ public final class PodRunner implements AutoCloseable {
     this.sockets = Files.createTempDirectory(Path.of("/tmp"), "podrunner-");
     this.svcDir = sockets.resolve("s");
     this.podInit = runtimeDir.resolve("pod_init.py");
-    this.runtimes = new Runtimes(runtimeDir, chatchatVenv, driverlessVenv, milvusVenv);
+    this.runtimes =
+        new Runtimes(runtimeDir, chatchatVenv, driverlessVenv, milvusVenv, litellmVenv, valkeyDir);
     this.python = runtimes.initPython();
     Files.createDirectories(svcDir);
     Files.createDirectories(claimsDir);
@@ -116,7 +119,9 @@ public final class PodRunner implements AutoCloseable {
             Path.of(a.get("runtime-dir")),
             Path.of(a.get("chatchat-venv")),
             Path.of(a.get("driverless-venv")),
-            Path.of(a.get("milvus-venv")));
+            Path.of(a.get("milvus-venv")),
+            a.containsKey("litellm-venv") ? Path.of(a.get("litellm-venv")) : null,
+            a.containsKey("valkey-dir") ? Path.of(a.get("valkey-dir")) : null);
     Runtime.getRuntime().addShutdownHook(new Thread(runner::close, "pod-runner-stop"));
     runner.start(Boolean.parseBoolean(a.getOrDefault("taint", "false")));
     Thread.currentThread().join();

@@ -32,16 +32,30 @@ final class Runtimes {
   private final Path chatchatVenv;
   private final Path driverlessVenv;
   private final Path milvusVenv;
+  private final Path litellmVenv;
+  private final Path valkeyDir;
 
   /** The Python installation the venvs were made from (their bin/python links into it). */
   private final Path pythonHome;
 
-  Runtimes(Path runtimeScripts, Path chatchatVenv, Path driverlessVenv, Path milvusVenv)
+  /**
+   * @param litellmVenv the LiteLLM proxy's venv (null: no answer-cache proxy pods run here)
+   * @param valkeyDir Valkey's build, with bin/ (null: no answer-cache store pods run here)
+   */
+  Runtimes(
+      Path runtimeScripts,
+      Path chatchatVenv,
+      Path driverlessVenv,
+      Path milvusVenv,
+      Path litellmVenv,
+      Path valkeyDir)
       throws IOException {
     this.runtimeScripts = runtimeScripts;
     this.chatchatVenv = chatchatVenv;
     this.driverlessVenv = driverlessVenv;
     this.milvusVenv = milvusVenv;
+    this.litellmVenv = litellmVenv;
+    this.valkeyDir = valkeyDir;
     this.pythonHome = pythonHome(chatchatVenv);
   }
 
@@ -83,6 +97,26 @@ final class Runtimes {
         return script("postgresql", "postgres_entrypoint.sh", List.of(), Map.of());
       case "local.chatchat.io/model-standin":
         return script("model-standin", "model_standin_entrypoint.sh", List.of(), Map.of());
+      case "ghcr.io/berriai/litellm":
+        return litellmVenv == null
+            ? null
+            : new Runtime(
+                "litellm",
+                List.of(pythonHome, litellmVenv, runtimeScripts),
+                Map.of(
+                    "PATH",
+                    litellmVenv.resolve("bin") + ":/usr/local/bin:/usr/bin:/bin",
+                    "VIRTUAL_ENV",
+                    litellmVenv.toString()),
+                List.of(litellmVenv.resolve("bin/litellm").toString()));
+      case "valkey/valkey":
+        return valkeyDir == null
+            ? null
+            : new Runtime(
+                "valkey",
+                List.of(pythonHome, valkeyDir, runtimeScripts),
+                Map.of("PATH", valkeyDir.resolve("bin") + ":/usr/local/bin:/usr/bin:/bin"),
+                List.of());
       case "milvusdb/milvus":
         return script(
             "milvus",
@@ -111,6 +145,12 @@ final class Runtimes {
             + " server of PyPI's milvus package ("
             + milvusVenv
             + "), embedded etcd and local storage, run as the image's `milvus run standalone`",
+        "ghcr.io/berriai/litellm:* -> the container's args to the litellm command of "
+            + litellmVenv
+            + " (LiteLLM 1.100.5's proxy from PyPI, e2e/runtime/litellm-requirements.txt)",
+        "valkey/valkey:* -> the container's own command, with valkey-server and valkey-cli from "
+            + valkeyDir
+            + " (Valkey 8.1.1 built from Debian's source tarball)",
         "local.chatchat.io/model-standin -> e2e/runtime/model_standin.py (OpenAI-compatible LLM"
             + " and lexical embeddings; stands in for vLLM and TEI, which need GPUs)");
   }

@@ -18,8 +18,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Services between process-backed pods, in place of kube-proxy. Each Service port gets a Unix
  * socket under the runner's state (pods reach it through their /etc/hosts name and pod_init.py) and
  * a TCP port on 127.0.0.1 (for tests and tools); a connection goes to a Ready pod of this runner
- * that the Service selects, round robin, unless a fault test partitioned it. Pods elsewhere (kwok's
- * fake ones) are never reached.
+ * that the Service selects, round robin per Service, unless a fault test partitioned it. Pods
+ * elsewhere (kwok's fake ones) are never reached.
  */
 final class ServiceRouter {
   private final PodRunner runner;
@@ -111,7 +111,12 @@ final class ServiceRouter {
     }
   }
 
-  private final AtomicInteger roundRobin = new AtomicInteger();
+  /**
+   * Round robin per Service (as kube-proxy's IPVS mode does; its iptables mode picks at random).
+   * One counter for all Services would hand a pod calling two Services in turn the same backend of
+   * the second every time.
+   */
+  private final Map<String, AtomicInteger> roundRobin = new ConcurrentHashMap<>();
 
   /** The inbound socket of a Ready pod behind the Service port, or null. */
   private Path pick(String key, ServicePort port) {
@@ -135,7 +140,8 @@ final class ServiceRouter {
     if (backends.isEmpty()) {
       return null;
     }
-    PodProcess p = backends.get(Math.floorMod(roundRobin.getAndIncrement(), backends.size()));
+    int turn = roundRobin.computeIfAbsent(key, k -> new AtomicInteger()).getAndIncrement();
+    PodProcess p = backends.get(Math.floorMod(turn, backends.size()));
     int target = targetPort(p, port);
     return p.net.resolve("in-" + target + ".sock");
   }
