@@ -405,7 +405,7 @@ public final class ChatchatSettings {
     }
   }
 
-  private static String yaml(Object o) {
+  static String yaml(Object o) {
     try {
       return YAML.writeValueAsString(o);
     } catch (JsonProcessingException e) {

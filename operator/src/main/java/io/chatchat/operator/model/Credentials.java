@@ -82,6 +82,13 @@ public final class Credentials {
     return secret(cr, Names.vectorStoreCredentials(cr), Labels.COMPONENT_VECTOR_STORE, data);
   }
 
+  /** The managed answer-cache store's Secret: its AUTH password. */
+  public static Secret cacheStore(ChatchatCluster cr, Supplier<String> passwords) {
+    Map<String, String> data = new LinkedHashMap<>();
+    data.put(PASSWORD, passwords.get());
+    return secret(cr, Names.cacheCredentials(cr), Labels.COMPONENT_CACHE_STORE, data);
+  }
+
   private static String postgresUri(String host, String password) {
     return "postgresql+psycopg2://"
         + USER

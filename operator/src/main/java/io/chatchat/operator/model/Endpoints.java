@@ -21,6 +21,8 @@ public final class Endpoints {
   public static final int POSTGRES_PORT = 5432;
   public static final int ELASTICSEARCH_PORT = 9200;
   public static final int MILVUS_PORT = 19530;
+  public static final int CACHE_PROXY_PORT = 4000;
+  public static final int CACHE_STORE_PORT = 6379;
 
   /** Key of the SQLAlchemy URI in a generated credentials Secret. */
   public static final String URI_KEY = "uri";
@@ -40,7 +42,19 @@ public final class Endpoints {
       CredentialsRef credentials,
       SecretKeyRef connectionUri) {}
 
+  /** The LLM endpoint Chatchat calls: the answer cache's proxy when enabled, else the LLM. */
   public static Model llm(ChatchatCluster cr) {
+    if (cr.getSpec().cache.enabled) {
+      return new Model(
+          "http://" + Names.serviceHost(cr, Names.cacheProxy(cr)) + ":" + CACHE_PROXY_PORT + "/v1",
+          null,
+          cr.getSpec().llm.models());
+    }
+    return llmServer(cr);
+  }
+
+  /** The LLM itself: the vLLM Service or the external endpoint. */
+  public static Model llmServer(ChatchatCluster cr) {
     ChatchatClusterSpec spec = cr.getSpec();
     if (spec.llm.vllm != null) {
       return new Model(

@@ -28,6 +28,8 @@ public final class Labels {
   public static final String COMPONENT_VECTOR_STORE = "vector-store";
   public static final String COMPONENT_LLM = "llm";
   public static final String COMPONENT_EMBEDDING = "embedding";
+  public static final String COMPONENT_CACHE_PROXY = "cache-proxy";
+  public static final String COMPONENT_CACHE_STORE = "cache-store";
   public static final String COMPONENT_INIT = "init";
   public static final String COMPONENT_PREFLIGHT = "preflight";
   public static final String COMPONENT_KB_BUILD = "kb-build";

@@ -56,6 +56,20 @@ public final class Names {
   }
 
   /** The governing (headless) Service of a StatefulSet. */
+  /** The answer cache's LiteLLM proxy: Deployment, Service and its config ConfigMap. */
+  public static String cacheProxy(ChatchatCluster cr) {
+    return cr.getMetadata().getName() + "-cache-proxy";
+  }
+
+  /** The managed answer-cache store (Valkey): StatefulSet and Service. */
+  public static String cacheStore(ChatchatCluster cr) {
+    return cr.getMetadata().getName() + "-cache";
+  }
+
+  public static String cacheCredentials(ChatchatCluster cr) {
+    return cr.getMetadata().getName() + "-cache-credentials";
+  }
+
   public static String headless(String statefulSet) {
     return statefulSet + "-headless";
   }

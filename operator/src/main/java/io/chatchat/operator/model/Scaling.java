@@ -17,6 +17,7 @@ import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudgetBuilder;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /** Autoscaling of the API tier, disruption budgets, and the stores' network policy. */
 public final class Scaling {
@@ -94,6 +95,12 @@ public final class Scaling {
     if (spec.vectorStore.managed != null) {
       out.add(budget(cr, Names.vectorStore(cr), Labels.COMPONENT_VECTOR_STORE));
     }
+    if (spec.cache.enabled && spec.cache.proxy.replicas > 1) {
+      out.add(budget(cr, Names.cacheProxy(cr), Labels.COMPONENT_CACHE_PROXY));
+    }
+    if (spec.cache.managesStore()) {
+      out.add(budget(cr, Names.cacheStore(cr), Labels.COMPONENT_CACHE_STORE));
+    }
     return out;
   }
 
@@ -126,7 +133,44 @@ public final class Scaling {
     if (spec.vectorStore.managed != null) {
       out.add(storePolicy(cr, Names.vectorStore(cr), Labels.COMPONENT_VECTOR_STORE));
     }
+    if (spec.cache.enabled) {
+      // Only Chatchat pods reach the proxy; only the proxy reaches the cache store.
+      out.add(onlyFrom(cr, Names.cacheProxy(cr), Labels.COMPONENT_CACHE_PROXY, chatchatPods(cr)));
+    }
+    if (spec.cache.managesStore()) {
+      out.add(
+          onlyFrom(
+              cr,
+              Names.cacheStore(cr),
+              Labels.COMPONENT_CACHE_STORE,
+              Labels.selector(cr, Labels.COMPONENT_CACHE_PROXY)));
+    }
     return out;
+  }
+
+  private static Map<String, String> chatchatPods(ChatchatCluster cr) {
+    return Map.of(Labels.INSTANCE, cr.getMetadata().getName(), Labels.STORE_CLIENT, "true");
+  }
+
+  /** Ingress to a component's pods only from the pods these labels select. */
+  static NetworkPolicy onlyFrom(
+      ChatchatCluster cr, String name, String component, Map<String, String> from) {
+    return new NetworkPolicyBuilder()
+        .withMetadata(OwnerRefs.owned(cr, name, component))
+        .withNewSpec()
+        .withNewPodSelector()
+        .withMatchLabels(Labels.selector(cr, component))
+        .endPodSelector()
+        .withPolicyTypes("Ingress")
+        .addNewIngress()
+        .addNewFrom()
+        .withNewPodSelector()
+        .withMatchLabels(from)
+        .endPodSelector()
+        .endFrom()
+        .endIngress()
+        .endSpec()
+        .build();
   }
 
   static NetworkPolicy storePolicy(ChatchatCluster cr, String name, String component) {

@@ -165,6 +165,7 @@ public class ChatchatClusterReconciler implements Reconciler<ChatchatCluster> {
       RolloutView view = plan.view(cr.getSpec(), t.next());
       ChatchatClusterStatus next =
           StatusComputer.compute(desired.statusInputs(plan, view, live, problems, now));
+      next.cache = desired.cache();
       Duration nextLook =
           plan.rolling()
               ? RolloutClock.nextLook(

@@ -59,6 +59,9 @@ final class CredentialsWriter {
         && cr.getSpec().vectorStore.managed != null) {
       wanted.add(Credentials.vectorStore(cr, Credentials::randomPassword));
     }
+    if (cr.getSpec().cache.managesStore()) {
+      wanted.add(Credentials.cacheStore(cr, Credentials::randomPassword));
+    }
     return wanted;
   }
 

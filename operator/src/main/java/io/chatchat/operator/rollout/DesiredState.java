@@ -1,8 +1,10 @@
 package io.chatchat.operator.rollout;
 
 import io.chatchat.operator.api.v1alpha1.ChatchatCluster;
+import io.chatchat.operator.api.v1alpha1.ChatchatClusterStatus.CacheStatus;
 import io.chatchat.operator.api.v1alpha1.RolloutStatus.Tier;
 import io.chatchat.operator.gates.VersionGates;
+import io.chatchat.operator.model.AnswerCache;
 import io.chatchat.operator.model.ApiComponent;
 import io.chatchat.operator.model.KnowledgeBaseClaim;
 import io.chatchat.operator.model.ModelServers;
@@ -43,6 +45,7 @@ import java.util.List;
  * @param canaryToDelete the API canary, once the stable pods serve (null: keep it)
  * @param canary what the API canary decided (null outside the API tier)
  * @param notices what the GPU surge policy tells
+ * @param cache the answer cache's epoch and mode, for the status (null when it is off)
  */
 public record DesiredState(
     String configHash,
@@ -53,7 +56,8 @@ public record DesiredState(
     Deployment canaryToDelete,
     CanaryStep canary,
     TierProgress progress,
-    List<Notice> notices) {
+    List<Notice> notices,
+    CacheStatus cache) {
 
   /** Every object the pass keeps (what pruning must not delete). */
   public List<HasMetadata> kept() {
@@ -94,8 +98,16 @@ public record DesiredState(
         plan.rolling() && plan.tier() == Tier.Models
             ? GpuSurgePolicy.decide(rendered, cr, live, inputs.capacity())
             : GpuSurgePolicy.Decision.SURGE;
-    List<HasMetadata> models = withGpuPolicy(rendered, gpu, plan, live);
-    List<HasMetadata> infra = infra(specs, stores, models);
+    ChatchatCluster cacheSpec = plan.at(Tier.Cache);
+    AnswerCache.Mode cacheMode = CacheModes.decide(plan, live);
+    List<HasMetadata> cache = AnswerCache.desired(cacheSpec, cacheMode);
+    boolean cacheSettled = Readiness.allSettled(cache, live);
+    // The LLM waits until no proxy stores answers any more: none may be kept from the new model
+    // under the old epoch.
+    boolean holdLlm = CacheModes.llmWaitsForProxy(plan, cacheMode) && !cacheSettled;
+    List<HasMetadata> models =
+        withGpuPolicy(rendered, gpu.holding(holdLlm ? Names.llm(cr) : null), plan, live);
+    List<HasMetadata> infra = infra(specs, stores, models, cache);
     VersionGates gates = VersionGates.evaluate(specs, live, secrets);
     CanaryStep canary =
         plan.rolling() && plan.tier() == Tier.API ? canary(specs, live, inputs) : null;
@@ -106,7 +118,8 @@ public record DesiredState(
             gates.init(),
             Readiness.allSettled(stores, live),
             StoreRollback.singlePodWindow(stores, live),
-            Readiness.allSettled(models, live),
+            Readiness.allSettled(models, live) && !holdLlm,
+            cacheSettled,
             canary == null
                 ? ApiProgress.NONE
                 : new ApiProgress(canary.done(), canary.advanced(), canary.failure()),
@@ -127,7 +140,8 @@ public record DesiredState(
         canaryToDelete(specs, chat, canary, live),
         canary,
         progress,
-        gpu.notices());
+        gpu.notices(),
+        cacheSpec.getSpec().cache.enabled ? CacheModes.status(cacheSpec, cacheMode) : null);
   }
 
   private static List<HasMetadata> models(ChatchatCluster cr, LiveState live) {
@@ -159,13 +173,17 @@ public record DesiredState(
   }
 
   private static List<HasMetadata> infra(
-      TierSpecs specs, List<HasMetadata> stores, List<HasMetadata> models) {
+      TierSpecs specs,
+      List<HasMetadata> stores,
+      List<HasMetadata> models,
+      List<HasMetadata> cache) {
     ChatchatCluster cr = specs.plan().want();
     List<HasMetadata> infra = new ArrayList<>();
     infra.add(KnowledgeBaseClaim.build(cr));
     infra.add(SettingsConfigMap.build(cr, specs.configHash()));
     infra.addAll(stores);
     infra.addAll(models);
+    infra.addAll(cache);
     if (cr.getSpec().api.autoscaling.enabled) {
       infra.add(Scaling.apiAutoscaler(cr));
     }

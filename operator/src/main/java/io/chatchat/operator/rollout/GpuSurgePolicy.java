@@ -40,6 +40,16 @@ public final class GpuSurgePolicy {
       String waiting,
       List<Notice> notices) {
     public static final Decision SURGE = new Decision(Map.of(), Set.of(), null, List.of());
+
+    /** This decision, also holding the named server at its stable spec (null: none more). */
+    public Decision holding(String server) {
+      if (server == null) {
+        return this;
+      }
+      Set<String> more = new HashSet<>(held);
+      more.add(server);
+      return new Decision(strategies, more, waiting, notices);
+    }
   }
 
   /** True when a GPU server is about to take a new template: only then are free GPUs counted. */

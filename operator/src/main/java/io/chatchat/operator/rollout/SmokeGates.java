@@ -25,7 +25,8 @@ import okhttp3.ResponseBody;
  *   <li>retrieval: {@code POST /knowledge_base/search_docs} on a canary knowledge base returns at
  *       least one document (this exercises the embedding service and the vector store);
  *   <li>chat: {@code POST /chat/chat/completions} (non-streamed) returns a non-empty answer from
- *       the LLM.
+ *       the LLM. Each query ends with a nonce, so the answer cache never has it: the new pods are
+ *       judged by what the LLM answers them now.
  * </ul>
  */
 public final class SmokeGates {
@@ -163,7 +164,7 @@ public final class SmokeGates {
     q.put("stream", false);
     ObjectNode m = q.putArray("messages").addObject();
     m.put("role", "user");
-    m.put("content", query);
+    m.put("content", withNonce(query));
     try (Response r = post(client, pod, "chat/chat/completions", q)) {
       JsonNode body = body(r);
       if (!r.isSuccessful()) {
@@ -173,6 +174,11 @@ public final class SmokeGates {
           body == null ? "" : body.path("choices").path(0).path("message").path("content").asText();
       return answer.isBlank() ? "the chat completion had no answer: " + abbreviate(body) : null;
     }
+  }
+
+  /** The query with a line no other request has: an exact cache cannot answer it. */
+  static String withNonce(String query) {
+    return query + "\n\n(smoke check " + java.util.UUID.randomUUID() + ")";
   }
 
   private static Response post(OkHttpClient client, HttpUrl pod, String path, JsonNode json)

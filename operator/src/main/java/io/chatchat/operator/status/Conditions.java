@@ -18,6 +18,8 @@ public final class Conditions {
   public static final String VECTOR_STORE_READY = "VectorStoreReady";
   public static final String LLM_READY = "LLMReady";
   public static final String EMBEDDING_READY = "EmbeddingReady";
+  public static final String CACHE_READY = "CacheReady";
+  public static final String CACHE_STORE_READY = "CacheStoreReady";
   public static final String DRIVERS_AVAILABLE = "DriversAvailable";
   public static final String INITIALIZED = "Initialized";
   public static final String KNOWLEDGE_BASE_BUILT = "KnowledgeBaseBuilt";
@@ -27,7 +29,13 @@ public final class Conditions {
   /** Conditions of optional workloads, removed when the workload is not part of the spec. */
   public static final java.util.Set<String> WORKLOAD_CONDITIONS =
       java.util.Set.of(
-          KB_WRITER_READY, DATABASE_READY, VECTOR_STORE_READY, LLM_READY, EMBEDDING_READY);
+          KB_WRITER_READY,
+          DATABASE_READY,
+          VECTOR_STORE_READY,
+          LLM_READY,
+          EMBEDDING_READY,
+          CACHE_READY,
+          CACHE_STORE_READY);
 
   public static final String TRUE = "True";
   public static final String FALSE = "False";

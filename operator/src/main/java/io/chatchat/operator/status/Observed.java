@@ -108,6 +108,23 @@ public record Observed(
           Workload.of(
               Labels.COMPONENT_LLM, "LLM", Conditions.LLM_READY, llm, desired(spec.llm.vllm, llm)));
     }
+    if (spec.cache.managesStore()) {
+      workloads.add(
+          Workload.of(
+              Labels.COMPONENT_CACHE_STORE,
+              "Answer-cache store",
+              Conditions.CACHE_STORE_READY,
+              live.statefulSet(Names.cacheStore(cr))));
+    }
+    if (spec.cache.enabled) {
+      workloads.add(
+          Workload.of(
+              Labels.COMPONENT_CACHE_PROXY,
+              "Answer cache",
+              Conditions.CACHE_READY,
+              live.deployment(Names.cacheProxy(cr)),
+              spec.cache.proxy.replicas));
+    }
     if (ApiComponent.singleWriter(cr)) {
       workloads.add(
           Workload.of(

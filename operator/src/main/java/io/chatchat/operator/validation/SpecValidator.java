@@ -1,5 +1,6 @@
 package io.chatchat.operator.validation;
 
+import io.chatchat.operator.api.v1alpha1.CacheSpec;
 import io.chatchat.operator.api.v1alpha1.ChatchatCluster;
 import io.chatchat.operator.api.v1alpha1.ChatchatClusterSpec;
 import io.chatchat.operator.api.v1alpha1.KnowledgeBaseSpec;
@@ -8,6 +9,7 @@ import io.chatchat.operator.api.v1alpha1.ModelServerSpec;
 import io.chatchat.operator.api.v1alpha1.Quantities;
 import io.chatchat.operator.api.v1alpha1.SecretKeyRef;
 import io.chatchat.operator.model.ChatchatSettings;
+import io.chatchat.operator.model.Endpoints;
 import io.chatchat.operator.rollout.RolloutPlan;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.ResourceRequirements;
@@ -49,6 +51,15 @@ public final class SpecValidator {
     }
     problems.addAll(missingSecrets(referencedSecretKeys(spec, cr), secrets));
     problems.addAll(quantityProblems(spec));
+    if (spec.cache.enabled && spec.cache.ttlSeconds() > CacheSpec.MAX_TTL_SECONDS) {
+      problems.add(
+          new Problem(
+              "InvalidCacheTtl",
+              "cache.ttl "
+                  + spec.cache.ttl
+                  + " is longer than 720h: an answer would outlive what a month of document"
+                  + " changes and model updates should allow"));
+    }
     for (SecretKeyRef ref : ChatchatSettings.secretKeysInsideJson(cr)) {
       Secret s = secrets.apply(ref.name);
       String v = s == null ? null : value(s, ref.key);
@@ -98,6 +109,16 @@ public final class SpecValidator {
     for (ModelServerSpec server : java.util.Arrays.asList(spec.llm.vllm, spec.embedding.tei)) {
       if (server != null && server.hfTokenSecretRef != null) {
         refs.add(server.hfTokenSecretRef);
+      }
+    }
+    if (spec.cache.enabled) {
+      // The proxy, not Chatchat, then holds the LLM's key; and the user's store password.
+      SecretKeyRef llmKey = Endpoints.llmServer(cr).apiKey();
+      if (llmKey != null) {
+        refs.add(llmKey);
+      }
+      if (spec.cache.external != null && spec.cache.external.passwordSecretRef != null) {
+        refs.add(spec.cache.external.passwordSecretRef);
       }
     }
     return refs;

@@ -44,21 +44,24 @@ class RolloutStateMachineTest {
 
   /** Nothing done anywhere: gates running, workloads rolling. */
   private static TierProgress waiting() {
-    return new TierProgress(RUNNING, RUNNING, false, null, false, ApiProgress.NONE, false, null);
+    return new TierProgress(
+        RUNNING, RUNNING, false, null, false, false, ApiProgress.NONE, false, null);
   }
 
   private static TierProgress with(Gate preflight, Gate init) {
-    return new TierProgress(preflight, init, false, null, false, ApiProgress.NONE, false, null);
+    return new TierProgress(
+        preflight, init, false, null, false, false, ApiProgress.NONE, false, null);
   }
 
   private static TierProgress settled() {
     return new TierProgress(
-        Gate.NOT_NEEDED, Gate.NOT_NEEDED, true, null, true, ApiProgress.NONE, true, null);
+        Gate.NOT_NEEDED, Gate.NOT_NEEDED, true, null, true, true, ApiProgress.NONE, true, null);
   }
 
   /** Stores and models settled; the API tier as given. */
   private static TierProgress api(ApiProgress api) {
-    return new TierProgress(Gate.NOT_NEEDED, Gate.NOT_NEEDED, true, null, true, api, false, null);
+    return new TierProgress(
+        Gate.NOT_NEEDED, Gate.NOT_NEEDED, true, null, true, true, api, false, null);
   }
 
   private Transition advance(RolloutStatus r, TierProgress p) {
@@ -103,6 +106,7 @@ class RolloutStateMachineTest {
             Gate.NOT_NEEDED,
             true,
             null,
+            false,
             false,
             ApiProgress.NONE,
             false,
@@ -185,6 +189,7 @@ class RolloutStateMachineTest {
             false,
             "Disruption window: db",
             false,
+            false,
             ApiProgress.NONE,
             false,
             null);
@@ -232,6 +237,7 @@ class RolloutStateMachineTest {
             Gate.NOT_NEEDED,
             true,
             null,
+            true,
             true,
             new ApiProgress(false, false, step.failure()),
             false,

@@ -104,6 +104,11 @@ public class ChatchatClusterSpec {
   public EmbeddingSpec embedding;
 
   @JsonPropertyDescription(
+      "The answer cache: repeated questions answered from Valkey or Redis, not by the LLM.")
+  @Default("{}")
+  public CacheSpec cache = new CacheSpec();
+
+  @JsonPropertyDescription(
       "Ingress for the API and the WebUI, with timeouts for minutes-long streamed answers.")
   @Default("{}")
   public IngressSpec ingress = new IngressSpec();

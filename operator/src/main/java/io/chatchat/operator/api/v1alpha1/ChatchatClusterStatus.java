@@ -45,6 +45,9 @@ public class ChatchatClusterStatus {
   @JsonPropertyDescription("Replica counts per component (api, webui).")
   public Map<String, ComponentStatus> components = new LinkedHashMap<>();
 
+  @JsonPropertyDescription("The answer cache, when spec.cache is enabled.")
+  public CacheStatus cache;
+
   @JsonPropertyDescription("The rollout of the latest spec revision, or the last one.")
   public RolloutStatus rollout;
 
@@ -82,5 +85,20 @@ public class ChatchatClusterStatus {
 
     @JsonPropertyDescription("Pods that run the current pod template.")
     public Integer updatedReplicas;
+  }
+
+  /** Where the answer cache stands. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class CacheStatus {
+    @JsonPropertyDescription(
+        "The cache epoch: a digest of the LLM (image, model, engine arguments, or the external"
+            + " endpoint) and spec.cache.flush, part of every key. A new epoch serves nothing"
+            + " stored before.")
+    public String epoch;
+
+    @JsonPropertyDescription(
+        "Stored: answers are stored and served. PassThrough: the LLM is rolling, every request"
+            + " goes to it and nothing is stored.")
+    public String mode;
   }
 }

@@ -18,7 +18,7 @@ public class RolloutStatus {
   public String revision;
 
   @JsonPropertyDescription(
-      "The tier being rolled: Preflight, Stores, Models, Init, API, WebUI (then Done).")
+      "The tier being rolled: Preflight, Stores, Models, Cache, Init, API, WebUI (then Done).")
   public Tier tier;
 
   @JsonPropertyDescription(
@@ -57,6 +57,7 @@ public class RolloutStatus {
     Preflight,
     Stores,
     Models,
+    Cache,
     Init,
     API,
     WebUI,

@@ -12,6 +12,7 @@ public interface TierHandler {
       case Preflight -> new PreflightTier();
       case Stores -> new StoresTier();
       case Models -> new ModelsTier();
+      case Cache -> new CacheTier();
       case Init -> new InitTier();
       case API -> new ApiTier();
       case WebUI -> new WebUiTier();

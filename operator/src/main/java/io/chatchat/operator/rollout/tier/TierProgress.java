@@ -8,6 +8,7 @@ import io.chatchat.operator.status.Gate;
  * @param storesSettled every store runs the target template, all pods Ready
  * @param storeWindow a single-pod store being replaced (its disruption window), or null
  * @param modelsSettled every model server runs the target template, all pods Ready
+ * @param cacheSettled the answer cache's proxy and store run the target template, all pods Ready
  * @param api what the API canary decided
  * @param restSettled the WebUI and the knowledge-base writer run the target template, all Ready
  * @param gpuWait why the model tier waits for free GPUs, or null
@@ -18,6 +19,7 @@ public record TierProgress(
     boolean storesSettled,
     String storeWindow,
     boolean modelsSettled,
+    boolean cacheSettled,
     ApiProgress api,
     boolean restSettled,
     String gpuWait) {
