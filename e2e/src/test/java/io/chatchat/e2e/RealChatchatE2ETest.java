@@ -33,7 +33,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 class RealChatchatE2ETest extends E2ETest {
   static final Duration START = Duration.ofMinutes(6);
   static final ObjectMapper JSON = new ObjectMapper();
-  final HttpClient http =
+  static final HttpClient HTTP =
       HttpClient.newBuilder()
           .version(HttpClient.Version.HTTP_1_1)
           .connectTimeout(Duration.ofSeconds(5))
@@ -598,7 +598,7 @@ class RealChatchatE2ETest extends E2ETest {
   }
 
   /** The answer of a streamed kb_chat: its SSE events' content deltas, concatenated. */
-  private static String streamedAnswer(String sse) throws IOException {
+  static String streamedAnswer(String sse) throws IOException {
     StringBuilder answer = new StringBuilder();
     for (String line : sse.split("\n")) {
       if (line.startsWith("data: ") && !line.equals("data: [DONE]")) {
@@ -648,7 +648,7 @@ class RealChatchatE2ETest extends E2ETest {
   }
 
   /** Creates a knowledge base on one API pod or Service and uploads one Markdown file to it. */
-  private void createAndUpload(int port, String kb, String vsType, String file, String content)
+  static void createAndUpload(int port, String kb, String vsType, String file, String content)
       throws IOException {
     JsonNode created =
         post(
@@ -665,11 +665,11 @@ class RealChatchatE2ETest extends E2ETest {
     assertEquals(0, uploaded.path("data").path("failed_files").size(), uploaded.toString());
   }
 
-  private JsonNode post(int port, String path, String json) throws IOException {
+  static JsonNode post(int port, String path, String json) throws IOException {
     return JSON.readTree(body(port, path, json));
   }
 
-  private String body(int port, String path, String json) throws IOException {
+  static String body(int port, String path, String json) throws IOException {
     return send(
         HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
             .header("Content-Type", "application/json")
@@ -677,7 +677,7 @@ class RealChatchatE2ETest extends E2ETest {
             .build());
   }
 
-  private JsonNode upload(int port, String kb, String file, String content) throws IOException {
+  static JsonNode upload(int port, String kb, String file, String content) throws IOException {
     return upload(port, kb, file, content, false);
   }
 
@@ -685,7 +685,7 @@ class RealChatchatE2ETest extends E2ETest {
    * Uploads one Markdown file; {@code override} replaces a file of that name (without it Chatchat
    * 0.3.1.3 reports an existing file as failed: its `logger.warn` does not exist in loguru).
    */
-  private JsonNode upload(int port, String kb, String file, String content, boolean override)
+  static JsonNode upload(int port, String kb, String file, String content, boolean override)
       throws IOException {
     String boundary = "----e2e" + UUID.randomUUID();
     String multipart =
@@ -716,10 +716,10 @@ class RealChatchatE2ETest extends E2ETest {
                 .build()));
   }
 
-  private String send(HttpRequest request) throws IOException {
+  static String send(HttpRequest request) throws IOException {
     try {
       HttpResponse<String> r =
-          http.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+          HTTP.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
       assertEquals(200, r.statusCode(), request.uri() + " -> " + r.body());
       return r.body();
     } catch (InterruptedException e) {

@@ -6,9 +6,9 @@ import java.util.List;
 import java.util.Locale;
 
 /** Median, 90th percentile and spread of some measurements. */
-record Stats(int n, double median, double p90, double min, double max) {
+public record Stats(int n, double median, double p90, double min, double max) {
 
-  static Stats of(List<Double> values) {
+  public static Stats of(List<Double> values) {
     if (values.isEmpty()) {
       return new Stats(0, Double.NaN, Double.NaN, Double.NaN, Double.NaN);
     }
