@@ -9,6 +9,7 @@
 # Settings (environment):
 #   BENCH_REQUESTS=200      kb_chat requests        BENCH_QUESTIONS=20   distinct questions
 #   BENCH_LLM_DELAY_MS=1500 the stand-in's delay    BENCH_ZIPF=1.1       how skewed the questions are
+#   BENCH_ONE_OFF=0.3       share of one-off questions (asked once, never again)
 #   BENCH_SKIP_BUILD=true   do not build first
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -20,4 +21,5 @@ exec mvn -B -pl e2e verify -Dspotless.check.skip=true \
   -Dbench.requests="${BENCH_REQUESTS:-200}" \
   -Dbench.questions="${BENCH_QUESTIONS:-20}" \
   -Dbench.llmDelayMs="${BENCH_LLM_DELAY_MS:-1500}" \
-  -Dbench.zipf="${BENCH_ZIPF:-1.1}"
+  -Dbench.zipf="${BENCH_ZIPF:-1.1}" \
+  -Dbench.oneOff="${BENCH_ONE_OFF:-0.3}"

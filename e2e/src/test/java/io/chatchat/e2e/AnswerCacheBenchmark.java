@@ -22,16 +22,21 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The answer cache's benchmark (e2e/bench/cache.sh; not part of {@code mvn verify}): a workload of
- * repeated kb_chat questions against the real Chatchat, LiteLLM proxy and Valkey, the LLM stand-in
- * answering after a fixed delay. One client asks one question at a time, so each request is a hit
- * or a miss by what reached the LLM. Prints the hit rate and the latency of hits and misses side by
- * side, and writes them to e2e/target/bench-cache-&lt;date&gt;.md.
+ * kb_chat questions, hot ones repeated and one-off ones, against the real Chatchat, LiteLLM proxy
+ * and Valkey, the LLM stand-in answering after a fixed delay. One client asks one question at a
+ * time, so each request is a hit or a miss by what reached the LLM. Prints the hit rate and the
+ * latency of hits and misses side by side, and writes them to
+ * e2e/target/bench-cache-&lt;date&gt;.md.
  */
 class AnswerCacheBenchmark extends E2ETest {
   private static final int QUESTIONS = Integer.getInteger("bench.questions", 20);
   private static final int REQUESTS = Integer.getInteger("bench.requests", 200);
   private static final int LLM_DELAY_MS = Integer.getInteger("bench.llmDelayMs", 1500);
   private static final double ZIPF = Double.parseDouble(System.getProperty("bench.zipf", "1.1"));
+
+  /** The share of requests that are one-off questions, never asked again. */
+  private static final double ONE_OFF =
+      Double.parseDouble(System.getProperty("bench.oneOff", "0.3"));
 
   @Test
   void repeatedQuestions() throws Exception {
@@ -71,10 +76,13 @@ class AnswerCacheBenchmark extends E2ETest {
     List<Double> hits = new ArrayList<>();
     List<Double> misses = new ArrayList<>();
     for (int r = 0; r < REQUESTS; r++) {
-      int q = draw(weights, random);
+      String ask =
+          random.nextDouble() < ONE_OFF
+              ? question("Vega" + r)
+              : question(codename(draw(weights, random)));
       int before = llm.llmRequests();
       long t0 = System.nanoTime();
-      body(api, "/chat/kb_chat", question(q));
+      body(api, "/chat/kb_chat", ask);
       double seconds = (System.nanoTime() - t0) / 1e9;
       (llm.llmRequests() == before ? hits : misses).add(seconds);
     }
@@ -104,9 +112,9 @@ class AnswerCacheBenchmark extends E2ETest {
     return "Orion" + (char) ('A' + i % 26) + i;
   }
 
-  private static String question(int i) {
+  private static String question(String project) {
     return "{\"query\":\"Which office does project "
-        + codename(i)
+        + project
         + " report to?\",\"mode\":\"local_kb\",\"kb_name\":\"facts\",\"model\":\"standin-llm\","
         + "\"stream\":false}";
   }
@@ -142,15 +150,21 @@ class AnswerCacheBenchmark extends E2ETest {
     sb.append("# Answer cache benchmark, ").append(LocalDate.now()).append("\n\n");
     sb.append(
         String.format(
-            "%d kb_chat requests (non-streamed), one at a time, over %d questions drawn with"
-                + " Zipf s=%.1f (seed 42); the LLM stand-in answers after %d ms; real Chatchat"
-                + " 0.3.1.3, LiteLLM 1.100.5, Valkey 8.1.1 on process-backed pods; load average"
-                + " %s.%n%n",
-            REQUESTS, QUESTIONS, ZIPF, LLM_DELAY_MS, loadAverage()));
+            "%d kb_chat requests (non-streamed), one at a time: %.0f %% one-off questions, the"
+                + " rest over %d questions drawn with Zipf s=%.1f (seed 42); the LLM stand-in"
+                + " answers after %d ms; real Chatchat 0.3.1.3, LiteLLM 1.100.5, Valkey 8.1.1 on"
+                + " process-backed pods; load average %s.%n%n",
+            REQUESTS, 100 * ONE_OFF, QUESTIONS, ZIPF, LLM_DELAY_MS, loadAverage()));
     sb.append("| | requests | p50 | p90 | mean |\n|---|---|---|---|---|\n");
     sb.append(row("hit (answered from the cache)", hits));
     sb.append(row("miss (answered by the LLM)", misses));
+    double spent = sum(hits) + sum(misses);
+    double uncached = (hits.size() + misses.size()) * sum(misses) / Math.max(1, misses.size());
     sb.append(String.format("%nhit rate: %.1f %%%n", rate));
+    sb.append(
+        String.format(
+            "time for the workload: %.0f s (every request a miss, at the misses' mean: %.0f s)%n",
+            spent, uncached));
     return sb.toString();
   }
 
@@ -162,6 +176,10 @@ class AnswerCacheBenchmark extends E2ETest {
     Stats s = Stats.of(seconds);
     return String.format(
         "| %s | %d | %.3f s | %.3f s | %.3f s |%n", name, s.n(), s.median(), s.p90(), mean);
+  }
+
+  private static double sum(List<Double> seconds) {
+    return seconds.stream().mapToDouble(Double::doubleValue).sum();
   }
 
   private static String loadAverage() throws IOException {

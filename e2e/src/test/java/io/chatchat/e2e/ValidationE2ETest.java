@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.chatchat.operator.api.v1alpha1.CacheSpec;
 import io.chatchat.operator.api.v1alpha1.ChatchatCluster;
 import io.chatchat.operator.api.v1alpha1.ChatchatClusterStatus.Phase;
 import io.chatchat.operator.api.v1alpha1.KnowledgeBaseSpec;
@@ -93,6 +94,16 @@ class ValidationE2ETest extends E2ETest {
                   c.getSpec().knowledgeBase.scoreThreshold = 0.5;
                 })
             .contains("compares it with the raw L2 distance"));
+    assertTrue(rejected(c -> c.getSpec().cache.ttl = "1d").contains("spec.cache.ttl"));
+    assertTrue(
+        rejected(
+                c -> {
+                  c.getSpec().cache.enabled = true;
+                  c.getSpec().cache.managed = new CacheSpec.ManagedStore();
+                  c.getSpec().cache.external = new CacheSpec.ExternalStore();
+                  c.getSpec().cache.external.host = "redis";
+                })
+            .contains("cache: set managed or external, not both"));
   }
 
   /** Updates an existing cluster and returns the API server's rejection message. */

@@ -44,6 +44,19 @@ class SpecValidatorTest {
   }
 
   @Test
+  void theCacheChecksItsTtlAndTheSecretsTheProxyReads() {
+    ChatchatCluster c = TestClusters.external();
+    c.getSpec().cache.enabled = true;
+    c.getSpec().cache.ttl = "721h";
+    c.getSpec().llm.external.apiKeySecretRef = new SecretKeyRef("keys", "llm");
+    List<Problem> p = validate(c, secret("db", Map.of("uri", "mysql+pymysql://u:p@h/db")));
+    assertEquals(
+        List.of(SpecValidator.REASON_SECRET_MISSING, "InvalidCacheTtl"),
+        p.stream().map(Problem::reason).toList(),
+        "the proxy, not Chatchat, reads the LLM key now: " + p);
+  }
+
+  @Test
   void missingSecretsAndKeysAreNamed() {
     ChatchatCluster c = TestClusters.external();
     c.getSpec().llm.external.apiKeySecretRef = new SecretKeyRef("keys", "llm");
