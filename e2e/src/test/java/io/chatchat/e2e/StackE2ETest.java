@@ -67,7 +67,9 @@ class StackE2ETest extends E2ETest {
             Conditions.DRIVERS_AVAILABLE,
             Conditions.INITIALIZED,
             Conditions.KNOWLEDGE_BASE_BUILT,
-            Conditions.SCHEDULED)) {
+            Conditions.SCHEDULED,
+            Conditions.CACHE_READY,
+            Conditions.CACHE_STORE_READY)) {
       assertTrue(Conditions.isTrue(s.conditions, type), type + " in " + s.conditions);
     }
     assertEquals(2, s.components.get("llm").readyReplicas);
@@ -92,9 +94,23 @@ class StackE2ETest extends E2ETest {
     for (Pod p : pods("api", "production")) {
       assertTrue(p.getSpec().getNodeName().startsWith("kwok-cpu-"), p.getSpec().getNodeName());
     }
+    // Chatchat asks the answer cache's proxy, which asks vLLM; embeddings go straight to TEI.
     String models = settings("production").getData().get("model_settings.yaml");
-    assertTrue(models.contains("http://production-llm." + ns + ".svc:8000/v1"), models);
+    assertTrue(models.contains("http://production-cache-proxy." + ns + ".svc:4000/v1"), models);
     assertTrue(models.contains("http://production-embedding." + ns + ".svc:8080/v1"), models);
+    String proxy =
+        client
+            .configMaps()
+            .inNamespace(ns)
+            .withName("production-cache-proxy")
+            .get()
+            .getData()
+            .get("config.yaml");
+    assertTrue(proxy.contains("http://production-llm." + ns + ".svc:8000/v1"), proxy);
+    assertTrue(proxy.contains("ttl: 43200"), proxy);
+    assertNotNull(
+        client.network().v1().networkPolicies().inNamespace(ns).withName("production-cache").get(),
+        "only the proxy reaches Valkey");
 
     // Traffic, autoscaling, disruption budgets.
     Ingress api =
@@ -145,7 +161,9 @@ class StackE2ETest extends E2ETest {
             "production-webui",
             "production-llm",
             "production-db",
-            "production-vectors")) {
+            "production-vectors",
+            "production-cache-proxy",
+            "production-cache")) {
       PodDisruptionBudget b =
           client.policy().v1().podDisruptionBudget().inNamespace(ns).withName(pdb).get();
       assertNotNull(b, pdb);

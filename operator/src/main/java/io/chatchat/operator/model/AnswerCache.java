@@ -94,6 +94,14 @@ public final class AnswerCache {
 
   /** The cache's objects (none when disabled): config, proxy, its Service, the managed store. */
   public static List<HasMetadata> desired(ChatchatCluster cr, Mode mode) {
+    return desired(cr, mode, "");
+  }
+
+  /**
+   * @param secretsDigest a digest of the Secrets the proxy reads ({@link #proxySecrets}), so that
+   *     rotating the LLM's key or the store's password restarts the proxies
+   */
+  public static List<HasMetadata> desired(ChatchatCluster cr, Mode mode, String secretsDigest) {
     CacheSpec cache = cr.getSpec().cache;
     List<HasMetadata> out = new ArrayList<>();
     if (!cache.enabled) {
@@ -101,7 +109,7 @@ public final class AnswerCache {
     }
     ConfigMap config = config(cr, mode);
     out.add(config);
-    out.add(proxy(cr, ConfigHash.digest(config.getData())));
+    out.add(proxy(cr, ConfigHash.digest(config.getData()) + secretsDigest));
     out.add(
         Deployments.service(
             cr,
@@ -172,6 +180,22 @@ public final class AnswerCache {
       return new SecretKeyRef(Names.cacheCredentials(cr), Credentials.PASSWORD);
     }
     return cache.external == null ? null : cache.external.passwordSecretRef;
+  }
+
+  /**
+   * The Secrets of the user's that the proxy reads: the LLM's key, the external store's password.
+   */
+  public static List<SecretKeyRef> proxySecrets(ChatchatCluster cr) {
+    List<SecretKeyRef> refs = new ArrayList<>();
+    SecretKeyRef llmKey = Endpoints.llmServer(cr).apiKey();
+    if (llmKey != null) {
+      refs.add(llmKey);
+    }
+    CacheSpec cache = cr.getSpec().cache;
+    if (cache.external != null && cache.external.passwordSecretRef != null) {
+      refs.add(cache.external.passwordSecretRef);
+    }
+    return refs;
   }
 
   static Deployment proxy(ChatchatCluster cr, String configDigest) {

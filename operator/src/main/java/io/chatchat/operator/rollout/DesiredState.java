@@ -6,6 +6,7 @@ import io.chatchat.operator.api.v1alpha1.RolloutStatus.Tier;
 import io.chatchat.operator.gates.VersionGates;
 import io.chatchat.operator.model.AnswerCache;
 import io.chatchat.operator.model.ApiComponent;
+import io.chatchat.operator.model.ConfigHash;
 import io.chatchat.operator.model.KnowledgeBaseClaim;
 import io.chatchat.operator.model.ModelServers;
 import io.chatchat.operator.model.Names;
@@ -100,7 +101,8 @@ public record DesiredState(
             : GpuSurgePolicy.Decision.SURGE;
     ChatchatCluster cacheSpec = plan.at(Tier.Cache);
     AnswerCache.Mode cacheMode = CacheModes.decide(plan, live);
-    List<HasMetadata> cache = AnswerCache.desired(cacheSpec, cacheMode);
+    List<HasMetadata> cache =
+        AnswerCache.desired(cacheSpec, cacheMode, proxySecretsDigest(cacheSpec, secrets));
     boolean cacheSettled = Readiness.allSettled(cache, live);
     // The LLM waits until no proxy stores answers any more: none may be kept from the new model
     // under the old epoch.
@@ -142,6 +144,19 @@ public record DesiredState(
         progress,
         gpu.notices(),
         cacheSpec.getSpec().cache.enabled ? CacheModes.status(cacheSpec, cacheMode) : null);
+  }
+
+  /** A digest of the Secrets the cache's proxy reads ("" when it reads none). */
+  private static String proxySecretsDigest(ChatchatCluster cr, SecretsView secrets) {
+    if (!cr.getSpec().cache.enabled) {
+      return "";
+    }
+    StringBuilder digests = new StringBuilder();
+    for (var ref : AnswerCache.proxySecrets(cr)) {
+      var secret = secrets.get(ref.name);
+      digests.append(ConfigHash.digest(secret == null ? null : secret.getData()));
+    }
+    return digests.isEmpty() ? "" : "-" + ConfigHash.sha256(digests.toString()).substring(0, 12);
   }
 
   private static List<HasMetadata> models(ChatchatCluster cr, LiveState live) {

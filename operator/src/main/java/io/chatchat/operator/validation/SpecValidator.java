@@ -8,8 +8,8 @@ import io.chatchat.operator.api.v1alpha1.MetadataStoreSpec;
 import io.chatchat.operator.api.v1alpha1.ModelServerSpec;
 import io.chatchat.operator.api.v1alpha1.Quantities;
 import io.chatchat.operator.api.v1alpha1.SecretKeyRef;
+import io.chatchat.operator.model.AnswerCache;
 import io.chatchat.operator.model.ChatchatSettings;
-import io.chatchat.operator.model.Endpoints;
 import io.chatchat.operator.rollout.RolloutPlan;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.ResourceRequirements;
@@ -113,13 +113,7 @@ public final class SpecValidator {
     }
     if (spec.cache.enabled) {
       // The proxy, not Chatchat, then holds the LLM's key; and the user's store password.
-      SecretKeyRef llmKey = Endpoints.llmServer(cr).apiKey();
-      if (llmKey != null) {
-        refs.add(llmKey);
-      }
-      if (spec.cache.external != null && spec.cache.external.passwordSecretRef != null) {
-        refs.add(spec.cache.external.passwordSecretRef);
-      }
+      refs.addAll(AnswerCache.proxySecrets(cr));
     }
     return refs;
   }

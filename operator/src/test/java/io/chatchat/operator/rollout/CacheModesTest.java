@@ -74,6 +74,44 @@ class CacheModesTest {
   }
 
   @Test
+  void rotatingTheLlmKeyRestartsTheProxies() {
+    ChatchatCluster c = TestClusters.external();
+    c.getSpec().cache.enabled = true;
+    c.getSpec().llm.external.apiKeySecretRef =
+        new io.chatchat.operator.api.v1alpha1.SecretKeyRef("llm", "key");
+    Plan p = new Plan(RolloutMode.STEADY, c, null, null, "r", "{}", "r", List.of());
+    LiveState live = LiveState.of(Map.of());
+    assertFalse(
+        proxy(p, live, keyed("one"))
+            .getSpec()
+            .getTemplate()
+            .equals(proxy(p, live, keyed("two")).getSpec().getTemplate()));
+  }
+
+  private static SecretsView keyed(String key) {
+    return new SecretsView(
+        name ->
+            "llm".equals(name)
+                ? new io.fabric8.kubernetes.api.model.SecretBuilder()
+                    .withNewMetadata()
+                    .withName("llm")
+                    .endMetadata()
+                    .addToData("key", key)
+                    .build()
+                : null);
+  }
+
+  private static Deployment proxy(Plan p, LiveState live, SecretsView secrets) {
+    DesiredState d =
+        DesiredState.decide(TierSpecs.of(p, live, secrets), live, secrets, RolloutInputs.NONE);
+    return d.infra().stream()
+        .filter(o -> o instanceof Deployment && o.getMetadata().getName().endsWith("-cache-proxy"))
+        .map(Deployment.class::cast)
+        .findFirst()
+        .orElseThrow();
+  }
+
+  @Test
   void theCacheTierStoresUnderTheNewEpoch() {
     ChatchatCluster stable = cached("old/model");
     ChatchatCluster want = cached("new/model");
