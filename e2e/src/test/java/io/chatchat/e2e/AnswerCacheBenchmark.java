@@ -7,7 +7,6 @@ import static io.chatchat.e2e.RealChatchatE2ETest.upload;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.chatchat.e2e.bench.Stats;
-import io.chatchat.operator.api.v1alpha1.ChatchatCluster;
 import io.chatchat.operator.status.Conditions;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import java.io.IOException;
@@ -59,7 +58,10 @@ class AnswerCacheBenchmark extends E2ETest {
             });
     awaitStatus(
         "cached",
-        x -> readyForGeneration(x) && isTrue(x, Conditions.CACHE_READY) && modelsReady(),
+        x ->
+            readyForGeneration(x)
+                && Conditions.isTrue(x.getStatus().conditions, Conditions.CACHE_READY)
+                && modelsReady(),
         START,
         Duration.ofSeconds(2));
     int api = cluster.servicePort(ns, "cached-api", 7861);
@@ -184,10 +186,5 @@ class AnswerCacheBenchmark extends E2ETest {
 
   private static String loadAverage() throws IOException {
     return Files.readString(Path.of("/proc/loadavg")).split(" ")[0];
-  }
-
-  private static boolean isTrue(ChatchatCluster c, String type) {
-    var condition = Conditions.find(c.getStatus().conditions, type);
-    return condition != null && "True".equals(condition.getStatus());
   }
 }

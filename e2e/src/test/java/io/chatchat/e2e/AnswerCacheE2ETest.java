@@ -44,7 +44,9 @@ class AnswerCacheE2ETest extends E2ETest {
     ChatchatCluster ready =
         awaitStatus(
             "cached",
-            x -> readyForGeneration(x) && isTrue(x, Conditions.CACHE_READY),
+            x ->
+                readyForGeneration(x)
+                    && Conditions.isTrue(x.getStatus().conditions, Conditions.CACHE_READY),
             START,
             Duration.ofSeconds(2));
     String epoch = ready.getStatus().cache.epoch;
@@ -199,11 +201,6 @@ class AnswerCacheE2ETest extends E2ETest {
                 && "Stored".equals(x.getStatus().cache.mode),
         START,
         Duration.ofSeconds(2));
-  }
-
-  private static boolean isTrue(ChatchatCluster c, String type) {
-    var condition = Conditions.find(c.getStatus().conditions, type);
-    return condition != null && "True".equals(condition.getStatus());
   }
 
   private static String get(String url) throws IOException {

@@ -13,6 +13,8 @@ import io.fabric8.kubernetes.api.model.autoscaling.v2.MetricSpec;
 import io.fabric8.kubernetes.api.model.autoscaling.v2.MetricSpecBuilder;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyBuilder;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPeer;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPeerBuilder;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudgetBuilder;
 import java.util.ArrayList;
@@ -152,9 +154,19 @@ public final class Scaling {
     return Map.of(Labels.INSTANCE, cr.getMetadata().getName(), Labels.STORE_CLIENT, "true");
   }
 
-  /** Ingress to a component's pods only from the pods these labels select. */
+  /** Ingress to a component's pods only from the pods each of these label sets selects. */
+  @SafeVarargs
   static NetworkPolicy onlyFrom(
-      ChatchatCluster cr, String name, String component, Map<String, String> from) {
+      ChatchatCluster cr, String name, String component, Map<String, String>... from) {
+    List<NetworkPolicyPeer> peers = new ArrayList<>();
+    for (Map<String, String> labels : from) {
+      peers.add(
+          new NetworkPolicyPeerBuilder()
+              .withNewPodSelector()
+              .withMatchLabels(labels)
+              .endPodSelector()
+              .build());
+    }
     return new NetworkPolicyBuilder()
         .withMetadata(OwnerRefs.owned(cr, name, component))
         .withNewSpec()
@@ -163,38 +175,14 @@ public final class Scaling {
         .endPodSelector()
         .withPolicyTypes("Ingress")
         .addNewIngress()
-        .addNewFrom()
-        .withNewPodSelector()
-        .withMatchLabels(from)
-        .endPodSelector()
-        .endFrom()
+        .withFrom(peers)
         .endIngress()
         .endSpec()
         .build();
   }
 
+  /** A store admits this cluster's Chatchat pods and its own peers. */
   static NetworkPolicy storePolicy(ChatchatCluster cr, String name, String component) {
-    return new NetworkPolicyBuilder()
-        .withMetadata(OwnerRefs.owned(cr, name, component))
-        .withNewSpec()
-        .withNewPodSelector()
-        .withMatchLabels(Labels.selector(cr, component))
-        .endPodSelector()
-        .withPolicyTypes("Ingress")
-        .addNewIngress()
-        .addNewFrom()
-        .withNewPodSelector()
-        .addToMatchLabels(Labels.INSTANCE, cr.getMetadata().getName())
-        .addToMatchLabels(Labels.STORE_CLIENT, "true")
-        .endPodSelector()
-        .endFrom()
-        .addNewFrom()
-        .withNewPodSelector()
-        .withMatchLabels(Labels.selector(cr, component))
-        .endPodSelector()
-        .endFrom()
-        .endIngress()
-        .endSpec()
-        .build();
+    return onlyFrom(cr, name, component, chatchatPods(cr), Labels.selector(cr, component));
   }
 }
