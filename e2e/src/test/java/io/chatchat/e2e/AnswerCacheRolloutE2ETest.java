@@ -65,7 +65,8 @@ class AnswerCacheRolloutE2ETest extends E2ETest {
       String next = done.getStatus().cache.epoch;
       assertNotEquals(epoch, next);
       assertEquals("Stored", done.getStatus().cache.mode);
-      assertTrue(proxyNamespace().endsWith(":" + next), proxyNamespace());
+      assertEquals(1, done.getStatus().cache.round, "back from pass-through: a new round");
+      assertTrue(proxyNamespace().endsWith(":" + next + "-1"), proxyNamespace());
     }
     List<String> order = List.copyOf(seen);
     System.out.println("[cache rollout] what the operator wrote, in order: " + order);

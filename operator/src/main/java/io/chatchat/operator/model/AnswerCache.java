@@ -82,26 +82,34 @@ public final class AnswerCache {
     return ConfigHash.sha256(ChatchatSettings.json(identity)).substring(0, 12);
   }
 
-  /** The key prefix of every answer: namespace, cluster and epoch. */
-  public static String keyNamespace(ChatchatCluster cr) {
+  /**
+   * The key prefix of every answer: namespace, cluster, epoch and round (the number of returns from
+   * pass-through to storing: what a proxy still storing during an LLM change wrote is never read
+   * after it).
+   */
+  public static String keyNamespace(ChatchatCluster cr, int round) {
     return "chatchat:"
         + cr.getMetadata().getNamespace()
         + ":"
         + cr.getMetadata().getName()
         + ":"
-        + epoch(cr);
+        + epoch(cr)
+        + "-"
+        + round;
   }
 
   /** The cache's objects (none when disabled): config, proxy, its Service, the managed store. */
   public static List<HasMetadata> desired(ChatchatCluster cr, Mode mode) {
-    return desired(cr, mode, "");
+    return desired(cr, mode, 0, "");
   }
 
   /**
+   * @param round see {@link #keyNamespace}
    * @param secretsDigest a digest of the Secrets the proxy reads ({@link #proxySecrets}), so that
    *     rotating the LLM's key or the store's password restarts the proxies
    */
-  public static List<HasMetadata> desired(ChatchatCluster cr, Mode mode, String secretsDigest) {
+  public static List<HasMetadata> desired(
+      ChatchatCluster cr, Mode mode, int round, String secretsDigest) {
     CacheSpec cache = cr.getSpec().cache;
     List<HasMetadata> out = new ArrayList<>();
     if (!cache.enabled) {
@@ -109,7 +117,7 @@ public final class AnswerCache {
     }
     ConfigMap config = config(cr, mode);
     out.add(config);
-    out.add(proxy(cr, ConfigHash.digest(config.getData()) + secretsDigest));
+    out.add(proxy(cr, round, ConfigHash.digest(config.getData()) + secretsDigest));
     out.add(
         Deployments.service(
             cr,
@@ -198,7 +206,7 @@ public final class AnswerCache {
     return refs;
   }
 
-  static Deployment proxy(ChatchatCluster cr, String configDigest) {
+  static Deployment proxy(ChatchatCluster cr, int round, String configDigest) {
     CacheSpec.Proxy p = cr.getSpec().cache.proxy;
     return new DeploymentBuilder()
         .withMetadata(OwnerRefs.owned(cr, Names.cacheProxy(cr), Labels.COMPONENT_CACHE_PROXY))
@@ -210,14 +218,14 @@ public final class AnswerCache {
         .withStrategy(Deployments.strategy(cr, false))
         .withRevisionHistoryLimit(5)
         .withProgressDeadlineSeconds(600)
-        .withTemplate(proxyTemplate(cr, configDigest))
+        .withTemplate(proxyTemplate(cr, round, configDigest))
         .endSpec()
         .build();
   }
 
-  private static PodTemplateSpec proxyTemplate(ChatchatCluster cr, String configDigest) {
+  private static PodTemplateSpec proxyTemplate(ChatchatCluster cr, int round, String configDigest) {
     CacheSpec.Proxy p = cr.getSpec().cache.proxy;
-    Container c = proxyContainer(cr);
+    Container c = proxyContainer(cr, round);
     Volume config =
         new VolumeBuilder()
             .withName("config")
@@ -245,7 +253,7 @@ public final class AnswerCache {
         .build();
   }
 
-  private static Container proxyContainer(ChatchatCluster cr) {
+  private static Container proxyContainer(ChatchatCluster cr, int round) {
     CacheSpec.Proxy p = cr.getSpec().cache.proxy;
     return new ContainerBuilder()
         .withName("litellm")
@@ -259,7 +267,7 @@ public final class AnswerCache {
             "--port",
             String.valueOf(Endpoints.CACHE_PROXY_PORT))
         .withPorts(StoreContainers.port("http", Endpoints.CACHE_PROXY_PORT))
-        .withEnv(proxyEnv(cr))
+        .withEnv(proxyEnv(cr, round))
         .withResources(StoreContainers.resources(p, "250m", "512Mi", "1Gi"))
         .withVolumeMounts(
             StoreContainers.mount("config", CONFIG_PATH), StoreContainers.mount("tmp", "/tmp"))
@@ -270,7 +278,7 @@ public final class AnswerCache {
         .build();
   }
 
-  private static List<EnvVar> proxyEnv(ChatchatCluster cr) {
+  private static List<EnvVar> proxyEnv(ChatchatCluster cr, int round) {
     CacheSpec cache = cr.getSpec().cache;
     List<EnvVar> env = new ArrayList<>();
     boolean managed = cache.managesStore();
@@ -286,7 +294,7 @@ public final class AnswerCache {
     if (password != null) {
       env.add(ChatchatSettings.fromSecret("CACHE_PASSWORD", password));
     }
-    env.add(StoreContainers.env("CACHE_NAMESPACE", keyNamespace(cr)));
+    env.add(StoreContainers.env("CACHE_NAMESPACE", keyNamespace(cr, round)));
     SecretKeyRef llmKey = Endpoints.llmServer(cr).apiKey();
     if (llmKey != null) {
       env.add(ChatchatSettings.fromSecret("LLM_API_KEY", llmKey));

@@ -55,7 +55,6 @@ public final class Names {
     return cr.getMetadata().getName() + "-vectors-credentials";
   }
 
-  /** The governing (headless) Service of a StatefulSet. */
   /** The answer cache's LiteLLM proxy: Deployment, Service and its config ConfigMap. */
   public static String cacheProxy(ChatchatCluster cr) {
     return cr.getMetadata().getName() + "-cache-proxy";
@@ -70,6 +69,7 @@ public final class Names {
     return cr.getMetadata().getName() + "-cache-credentials";
   }
 
+  /** The governing (headless) Service of a StatefulSet. */
   public static String headless(String statefulSet) {
     return statefulSet + "-headless";
   }

@@ -141,6 +141,8 @@ public class ChatchatClusterReconciler implements Reconciler<ChatchatCluster> {
       if (!problems.isEmpty()) {
         var status =
             StatusComputer.compute(StatusComputer.Inputs.notApplied(cr, live, problems, now));
+        // Nothing was applied: the cache runs as before.
+        status.cache = cr.getStatus() == null ? null : cr.getStatus().cache;
         return finish(cr, context, status, problems, null);
       }
       // 4. Plan the rollout: steady, rolling (which tier), or rolled back. Pure.

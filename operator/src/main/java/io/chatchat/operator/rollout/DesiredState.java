@@ -99,17 +99,18 @@ public record DesiredState(
         plan.rolling() && plan.tier() == Tier.Models
             ? GpuSurgePolicy.decide(rendered, cr, live, inputs.capacity())
             : GpuSurgePolicy.Decision.SURGE;
-    ChatchatCluster cacheSpec = plan.at(Tier.Cache);
-    AnswerCache.Mode cacheMode = CacheModes.decide(plan, live);
-    List<HasMetadata> cache =
-        AnswerCache.desired(cacheSpec, cacheMode, proxySecretsDigest(cacheSpec, secrets));
-    boolean cacheSettled = Readiness.allSettled(cache, live);
+    CacheModes.Decision cache =
+        CacheModes.decide(plan, live, gpu.waiting() != null, cacheStatus(cr));
+    List<HasMetadata> cacheObjects =
+        AnswerCache.desired(
+            cache.spec(), cache.mode(), cache.round(), proxySecretsDigest(cache.spec(), secrets));
+    boolean cacheSettled = Readiness.allSettled(cacheObjects, live);
     // The LLM waits until no proxy stores answers any more: none may be kept from the new model
     // under the old epoch.
-    boolean holdLlm = CacheModes.llmWaitsForProxy(plan, cacheMode) && !cacheSettled;
+    boolean holdLlm = CacheModes.llmWaitsForProxy(plan, cache.mode()) && !cacheSettled;
     List<HasMetadata> models =
         withGpuPolicy(rendered, gpu.holding(holdLlm ? Names.llm(cr) : null), plan, live);
-    List<HasMetadata> infra = infra(specs, stores, models, cache);
+    List<HasMetadata> infra = infra(specs, stores, models, cacheObjects);
     VersionGates gates = VersionGates.evaluate(specs, live, secrets);
     CanaryStep canary =
         plan.rolling() && plan.tier() == Tier.API ? canary(specs, live, inputs) : null;
@@ -143,7 +144,11 @@ public record DesiredState(
         canary,
         progress,
         gpu.notices(),
-        cacheSpec.getSpec().cache.enabled ? CacheModes.status(cacheSpec, cacheMode) : null);
+        cache.spec().getSpec().cache.enabled ? cache.status() : null);
+  }
+
+  private static CacheStatus cacheStatus(ChatchatCluster cr) {
+    return cr.getStatus() == null ? null : cr.getStatus().cache;
   }
 
   /** A digest of the Secrets the cache's proxy reads ("" when it reads none). */

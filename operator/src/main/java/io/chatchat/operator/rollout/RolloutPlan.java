@@ -37,6 +37,13 @@ public final class RolloutPlan {
       s.embedding.tei.autoscaling = null;
     }
     s.rollout = null;
+    // Off, the cache's defaults are no revision (nor were they before it existed); on, the
+    // proxy's replicas are scale.
+    if (!s.cache.enabled) {
+      s.cache = null;
+    } else {
+      s.cache.proxy.replicas = 1;
+    }
     // A rebuild of the knowledge bases changes no pod: it runs the build Job only.
     s.knowledgeBase.build.revision = null;
     StringBuilder sb = new StringBuilder(toJson(s));
@@ -63,6 +70,9 @@ public final class RolloutPlan {
       s.embedding.tei.autoscaling = current.embedding.tei.autoscaling;
     }
     s.rollout = current.rollout;
+    if (s.cache.enabled && current.cache.enabled) {
+      s.cache.proxy.replicas = current.cache.proxy.replicas;
+    }
     // Not part of the revision: a rollback does not undo the latest request to rebuild.
     s.knowledgeBase.build.revision = current.knowledgeBase.build.revision;
     return s;

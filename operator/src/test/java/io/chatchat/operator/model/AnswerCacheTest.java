@@ -72,7 +72,7 @@ class AnswerCacheTest {
         env.get("CACHE_PASSWORD").getValueFrom().getSecretKeyRef().getName());
     assertEquals("0", env.get("AIOHTTP_KEEPALIVE_TIMEOUT").getValue());
     assertTrue(
-        env.get("CACHE_NAMESPACE").getValue().endsWith(":" + AnswerCache.epoch(c)),
+        env.get("CACHE_NAMESPACE").getValue().endsWith(":" + AnswerCache.epoch(c) + "-0"),
         env.get("CACHE_NAMESPACE").getValue());
     StatefulSet store = only(objects, StatefulSet.class);
     String start =

@@ -54,7 +54,11 @@ class CacheModesTest {
     ChatchatCluster want = cached("new/model");
     Plan p = plan(RolloutMode.ROLLING, want, stable, Tier.Models);
     LiveState live = LiveState.of(Map.of());
-    assertEquals(AnswerCache.Mode.PASS_THROUGH, CacheModes.decide(p, live));
+    assertEquals(AnswerCache.Mode.PASS_THROUGH, CacheModes.decide(p, live, false, null).mode());
+    assertEquals(
+        AnswerCache.Mode.STORED,
+        CacheModes.decide(p, live, true, null).mode(),
+        "no pass-through while the LLM waits for GPUs and does not move");
     DesiredState d =
         DesiredState.decide(TierSpecs.of(p, live, noSecrets), live, noSecrets, RolloutInputs.NONE);
     Deployment rendered =
@@ -112,6 +116,46 @@ class CacheModesTest {
   }
 
   @Test
+  void aScaleTheControllerHasNotSeenYetChangesNothing() {
+    ChatchatCluster c = cached("same/model");
+    Plan steady = new Plan(RolloutMode.STEADY, c, null, null, "r", "{}", "r", List.of());
+    Deployment live = llm(c);
+    io.chatchat.operator.observe.Readiness.stamp(live);
+    live.getMetadata().setGeneration(3L);
+    live.setStatus(
+        new io.fabric8.kubernetes.api.model.apps.DeploymentStatusBuilder()
+            .withObservedGeneration(2L)
+            .withReplicas(1)
+            .withUpdatedReplicas(1)
+            .build());
+    CacheModes.Decision stored = new CacheModes.Decision(c, AnswerCache.Mode.STORED, 4);
+    CacheModes.Decision d =
+        CacheModes.decide(
+            steady, LiveState.of(Map.of(Deployment.class, List.of(live))), false, stored.status());
+    assertEquals(AnswerCache.Mode.STORED, d.mode());
+    assertEquals(4, d.round());
+  }
+
+  @Test
+  void turningTheCacheOffKeepsTheProxyWhileOldChatchatPodsCallIt() {
+    ChatchatCluster stable = cached("same/model");
+    ChatchatCluster want = cached("same/model");
+    want.getSpec().cache.enabled = false;
+    for (Tier t : List.of(Tier.Cache, Tier.Init, Tier.API, Tier.WebUI)) {
+      Plan p = plan(RolloutMode.ROLLING, want, stable, t);
+      assertTrue(
+          CacheModes.decide(p, LiveState.of(Map.of()), false, null).spec() == stable, t.name());
+    }
+    Plan done = new Plan(RolloutMode.STEADY, want, null, null, "r", "{}", "r", List.of());
+    assertFalse(
+        CacheModes.decide(done, LiveState.of(Map.of()), false, null)
+            .spec()
+            .getSpec()
+            .cache
+            .enabled);
+  }
+
+  @Test
   void theCacheTierStoresUnderTheNewEpoch() {
     ChatchatCluster stable = cached("old/model");
     ChatchatCluster want = cached("new/model");
@@ -129,7 +173,8 @@ class CacheModesTest {
     ChatchatCluster want = cached("same/model");
     want.getSpec().image = "chatimage/chatchat:next";
     Plan p = plan(RolloutMode.ROLLING, want, stable, Tier.Models);
-    assertEquals(AnswerCache.Mode.STORED, CacheModes.decide(p, LiveState.of(Map.of())));
+    assertEquals(
+        AnswerCache.Mode.STORED, CacheModes.decide(p, LiveState.of(Map.of()), false, null).mode());
   }
 
   @Test
@@ -145,15 +190,24 @@ class CacheModesTest {
             .withUpdatedReplicas(1)
             .build());
     failed.getMetadata().setGeneration(1L);
-    assertEquals(
-        AnswerCache.Mode.PASS_THROUGH,
-        CacheModes.decide(back, LiveState.of(Map.of(Deployment.class, List.of(failed)))));
+    CacheModes.Decision during =
+        CacheModes.decide(
+            back, LiveState.of(Map.of(Deployment.class, List.of(failed))), false, null);
+    assertEquals(AnswerCache.Mode.PASS_THROUGH, during.mode());
     Deployment restored = llm(stable);
     io.chatchat.operator.observe.Readiness.stamp(restored);
     restored.setStatus(failed.getStatus());
+    restored.getMetadata().setGeneration(2L);
+    LiveState lagging = LiveState.of(Map.of(Deployment.class, List.of(restored)));
+    assertEquals(
+        AnswerCache.Mode.PASS_THROUGH,
+        CacheModes.decide(back, lagging, false, during.status()).mode(),
+        "the controller has not seen the rollback yet: as before");
     restored.getMetadata().setGeneration(1L);
-    assertTrue(
-        CacheModes.decide(back, LiveState.of(Map.of(Deployment.class, List.of(restored))))
-            == AnswerCache.Mode.STORED);
+    LiveState settled = LiveState.of(Map.of(Deployment.class, List.of(restored)));
+    CacheModes.Decision after = CacheModes.decide(back, settled, false, during.status());
+    assertEquals(AnswerCache.Mode.STORED, after.mode());
+    assertEquals(1, after.round(), "a new round: nothing stored during the change is read");
+    assertEquals(1, CacheModes.decide(back, settled, false, after.status()).round());
   }
 }

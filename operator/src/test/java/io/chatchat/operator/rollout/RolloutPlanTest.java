@@ -85,4 +85,22 @@ class RolloutPlanTest {
         "it lacks metadataStore, vectorStore, llm or embedding",
         RolloutPlan.unreadableStableSpec("{}"));
   }
+
+  @Test
+  void anOffCacheIsNoRevisionAndItsProxyReplicasAreScale() {
+    var spec = io.chatchat.operator.TestClusters.external().getSpec();
+    String before = RolloutPlan.revision(spec, java.util.Map.of());
+    spec.cache = null;
+    org.junit.jupiter.api.Assertions.assertEquals(
+        RolloutPlan.revision(spec, java.util.Map.of()),
+        before,
+        "the same revision as before the cache existed");
+    spec.cache = new io.chatchat.operator.api.v1alpha1.CacheSpec();
+    spec.cache.enabled = true;
+    String on = RolloutPlan.revision(spec, java.util.Map.of());
+    org.junit.jupiter.api.Assertions.assertNotEquals(before, on);
+    spec.cache.proxy.replicas = 7;
+    org.junit.jupiter.api.Assertions.assertEquals(
+        on, RolloutPlan.revision(spec, java.util.Map.of()));
+  }
 }

@@ -100,5 +100,10 @@ public class ChatchatClusterStatus {
         "Stored: answers are stored and served. PassThrough: the LLM is rolling, every request"
             + " goes to it and nothing is stored.")
     public String mode;
+
+    @JsonPropertyDescription(
+        "Counts the returns from PassThrough to Stored: part of every key, so nothing stored"
+            + " while the LLM changed is served after.")
+    public Integer round;
   }
 }
