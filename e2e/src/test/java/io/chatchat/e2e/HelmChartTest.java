@@ -18,6 +18,7 @@ import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
 import io.fabric8.kubernetes.api.model.rbac.Role;
 import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
+import io.fabric8.kubernetes.client.utils.Serialization;
 import java.nio.file.Files;
 import java.util.List;
 import java.util.Map;
@@ -151,6 +152,50 @@ class HelmChartTest {
         env(Chart.find(o, Deployment.class, "cco-chatchat-operator").orElseThrow())
             .containsKey("LEADER_ELECTION_NAMESPACE"));
     assertTrue(Chart.find(o, Role.class, "cco-chatchat-operator-leader-election").isEmpty());
+  }
+
+  @Test
+  void optionalPrometheusRuleCarriesTheAlertsAndTheirRunbookLinks() throws Exception {
+    assertTrue(
+        Chart.all(Chart.render(Map.of()), GenericKubernetesResource.class).stream()
+            .noneMatch(r -> r.getKind().equals("PrometheusRule")));
+    List<HasMetadata> o =
+        Chart.render(
+            Map.of(
+                "metrics.prometheusRule.enabled", true,
+                "metrics.prometheusRule.runbookBaseUrl", "https://docs.example/chatchat/README.md",
+                "metrics.prometheusRule.labels.release", "kube-prometheus"));
+    GenericKubernetesResource rule =
+        Chart.all(o, GenericKubernetesResource.class).stream()
+            .filter(r -> r.getKind().equals("PrometheusRule"))
+            .findFirst()
+            .orElseThrow();
+    assertEquals("kube-prometheus", rule.getMetadata().getLabels().get("release"));
+    var rendered =
+        Serialization.jsonMapper().valueToTree(rule.getAdditionalProperties().get("spec"));
+    var source =
+        new com.fasterxml.jackson.databind.ObjectMapper(
+                new com.fasterxml.jackson.dataformat.yaml.YAMLFactory())
+            .readTree(PrometheusRulesTest.RULES.toFile());
+    assertEquals(source.path("groups").size(), rendered.path("groups").size());
+    int alerts = 0;
+    for (int g = 0; g < source.path("groups").size(); g++) {
+      var want = source.path("groups").get(g).path("rules");
+      var got = rendered.path("groups").get(g).path("rules");
+      assertEquals(want.size(), got.size());
+      for (int r = 0; r < want.size(); r++, alerts++) {
+        assertEquals(want.get(r).path("expr"), got.get(r).path("expr"));
+        assertEquals(
+            want.get(r).path("annotations").path("description"),
+            got.get(r).path("annotations").path("description"),
+            "templates pass through as is");
+        assertEquals(
+            "https://docs.example/chatchat/README.md#"
+                + want.get(r).path("alert").asText().toLowerCase(java.util.Locale.ROOT),
+            got.get(r).path("annotations").path("runbook_url").asText());
+      }
+    }
+    assertEquals(10, alerts);
   }
 
   @Test

@@ -240,6 +240,19 @@ public final class LocalCluster {
     }
   }
 
+  private static Path promtool;
+
+  /** promtool, built from Go modules by e2e/scripts/promtool.sh (once, then cached). */
+  public static synchronized Path promtool() {
+    if (promtool == null) {
+      String out =
+          run(List.of("bash", REPO.resolve("e2e/scripts/promtool.sh").toString()), Map.of(), true);
+      List<String> lines = List.of(out.trim().split("\n"));
+      promtool = Path.of(lines.get(lines.size() - 1).trim());
+    }
+    return promtool;
+  }
+
   private static String script(String... args) {
     List<String> cmd = new ArrayList<>();
     cmd.add("bash");

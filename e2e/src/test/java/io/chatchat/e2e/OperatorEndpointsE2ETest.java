@@ -47,6 +47,29 @@ class OperatorEndpointsE2ETest extends E2ETest {
         metrics);
     assertTrue(metrics.contains("jvm_memory_bytes_used"), "JVM metrics are exported");
     assertTrue(sum(metrics, "chatchat_operator_applies_total{kind=\"Deployment\",}") >= 2);
+
+    // Per cluster, read from the cache at the scrape; and the new cluster's time to Ready.
+    String id = "namespace=\"" + ns + "\",cluster=\"quickstart\"";
+    await()
+        .atMost(TIMEOUT)
+        .untilAsserted(
+            () -> {
+              String m = get("/metrics").body();
+              assertTrue(m.contains("chatchat_cluster_ready{" + id + ",} 1.0"), m);
+              assertTrue(m.contains("chatchat_cluster_phase{" + id + ",phase=\"Ready\",} 1.0"), m);
+              assertTrue(
+                  m.contains(
+                      "chatchat_cluster_component_ready_replicas{" + id + ",component=\"api\",}"),
+                  m);
+              assertTrue(sum(m, "chatchat_operator_spec_to_ready_seconds_count") >= 1, m);
+            });
+    System.out.println(
+        "[metrics] series of one Ready cluster: "
+            + get("/metrics").body().lines().filter(l -> l.contains(id)).count());
+    cr("quickstart").delete();
+    await()
+        .atMost(TIMEOUT)
+        .until(() -> !get("/metrics").body().contains("chatchat_cluster_ready{" + id));
   }
 
   @Test

@@ -1,6 +1,7 @@
 package io.chatchat.operator;
 
 import io.chatchat.operator.api.v1alpha1.ChatchatCluster;
+import io.chatchat.operator.metrics.ClusterMetrics;
 import io.chatchat.operator.metrics.PrometheusMetrics;
 import io.chatchat.operator.reconciler.ChatchatClusterReconciler;
 import io.chatchat.operator.reconciler.EventRecorder;
@@ -68,6 +69,20 @@ public final class OperatorMain implements AutoCloseable {
    *
    * @param client the client to use, or null to build one from the environment
    */
+  /** The ChatchatClusters in the controller's cache; none before it started. */
+  private static java.util.Collection<ChatchatCluster> cached(
+      io.javaoperatorsdk.operator.RegisteredController<ChatchatCluster> registered) {
+    try {
+      return ((io.javaoperatorsdk.operator.processing.Controller<ChatchatCluster>) registered)
+          .getEventSourceManager()
+          .getControllerEventSource()
+          .list(c -> true)
+          .toList();
+    } catch (RuntimeException notStarted) {
+      return java.util.List.of();
+    }
+  }
+
   public static OperatorMain start(
       OperatorConfig config, KubernetesClient client, CollectorRegistry registry) throws Exception {
     return start(config, client, registry, PodAddressResolver.POD_IP);
@@ -131,13 +146,15 @@ public final class OperatorMain implements AutoCloseable {
             });
     ChatchatClusterReconciler reconciler =
         new ChatchatClusterReconciler(c, new EventRecorder(c, identity), metrics, resolver);
-    operator.register(
-        reconciler,
-        o -> {
-          if (!config.watchNamespaces().isEmpty()) {
-            o.settingNamespaces(config.watchNamespaces());
-          }
-        });
+    var registered =
+        operator.register(
+            reconciler,
+            o -> {
+              if (!config.watchNamespaces().isEmpty()) {
+                o.settingNamespaces(config.watchNamespaces());
+              }
+            });
+    new ClusterMetrics(() -> cached(registered)).register(registry);
     RuntimeInfo info = operator.getRuntimeInfo();
     HttpEndpoints http =
         new HttpEndpoints(

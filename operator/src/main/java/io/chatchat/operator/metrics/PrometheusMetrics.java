@@ -26,6 +26,8 @@ public class PrometheusMetrics implements Metrics {
   public static final String APPLIES = "chatchat_operator_applies_total";
   public static final String ROLLOUTS = "chatchat_operator_rollouts_total";
   public static final String SMOKE_GATES = "chatchat_operator_smoke_gates_total";
+  public static final String SMOKE_GATE_DURATION = "chatchat_operator_smoke_gate_duration_seconds";
+  public static final String SPEC_TO_READY = "chatchat_operator_spec_to_ready_seconds";
 
   private final Counter reconciliations;
   private final Counter failures;
@@ -36,6 +38,8 @@ public class PrometheusMetrics implements Metrics {
   private final Counter applies;
   private final Counter rollouts;
   private final Counter smokeGates;
+  private final Histogram smokeGateDuration;
+  private final Histogram specToReady;
 
   public PrometheusMetrics(CollectorRegistry registry) {
     reconciliations =
@@ -88,6 +92,26 @@ public class PrometheusMetrics implements Metrics {
             .help("Smoke gates run against new API pods, by gate and result (passed, failed)")
             .labelNames("gate", "result")
             .register(registry);
+    smokeGateDuration =
+        Histogram.build()
+            .name(SMOKE_GATE_DURATION)
+            .help("How long a smoke gate took on one pod, retries included, by gate and result")
+            .labelNames("gate", "result")
+            .buckets(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300)
+            .register(registry);
+    specToReady =
+        Histogram.build()
+            .name(SPEC_TO_READY)
+            .help(
+                "From the operator's first sight of a spec generation to the cluster Ready at"
+                    + " it, rollout included")
+            .buckets(1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1200, 1800, 3600)
+            .register(registry);
+  }
+
+  /** A generation of a cluster's spec became Ready this long after the operator first saw it. */
+  public void specReady(double seconds) {
+    specToReady.observe(seconds);
   }
 
   /** Counts a rollout event: started, completed or rolled_back. */
@@ -95,9 +119,11 @@ public class PrometheusMetrics implements Metrics {
     rollouts.labels(event).inc();
   }
 
-  /** Counts one smoke gate's outcome on one pod. */
-  public void smokeGate(String gate, boolean passed) {
-    smokeGates.labels(gate, passed ? "passed" : "failed").inc();
+  /** Counts one smoke gate's outcome on one pod, and its duration. */
+  public void smokeGate(String gate, boolean passed, double seconds) {
+    String result = passed ? "passed" : "failed";
+    smokeGates.labels(gate, result).inc();
+    smokeGateDuration.labels(gate, result).observe(seconds);
   }
 
   /** Counts a server-side apply of an object of this kind. */

@@ -114,7 +114,7 @@ public class ChatchatClusterReconciler implements Reconciler<ChatchatCluster> {
             events,
             metrics,
             cr -> wake.propagateEvent(ResourceID.fromResource(cr)));
-    this.status = new StatusWriter(events);
+    this.status = new StatusWriter(events, metrics);
   }
 
   @Override

@@ -3,6 +3,8 @@ package io.chatchat.operator.reconciler;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.chatchat.operator.api.v1alpha1.ChatchatCluster;
 import io.chatchat.operator.api.v1alpha1.ChatchatClusterStatus;
+import io.chatchat.operator.metrics.PrometheusMetrics;
+import io.chatchat.operator.metrics.SpecReadyTimer;
 import io.chatchat.operator.status.ConditionSet;
 import io.chatchat.operator.status.Conditions;
 import io.chatchat.operator.status.EventReason;
@@ -12,6 +14,7 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.PrimaryUpdateAndCacheUtils;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,9 +28,12 @@ final class StatusWriter {
   private static final ObjectMapper MAPPER = new ObjectMapper();
 
   private final EventRecorder events;
+  private final PrometheusMetrics metrics;
+  private final SpecReadyTimer readyTimer = new SpecReadyTimer();
 
-  StatusWriter(EventRecorder events) {
+  StatusWriter(EventRecorder events, PrometheusMetrics metrics) {
     this.events = events;
+    this.metrics = metrics;
   }
 
   /**
@@ -37,6 +43,10 @@ final class StatusWriter {
    */
   void writeIfChanged(
       ChatchatCluster cr, ChatchatClusterStatus status, Context<ChatchatCluster> context) {
+    Duration toReady = readyTimer.observe(cr, status, Instant.now());
+    if (toReady != null) {
+      metrics.specReady(toReady.toMillis() / 1000.0);
+    }
     if (!sameStatus(cr.getStatus(), status)) {
       PrimaryUpdateAndCacheUtils.ssaPatchStatusAndCacheResource(
           cr, statusPatch(cr, status), context);

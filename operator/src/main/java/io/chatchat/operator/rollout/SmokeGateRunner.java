@@ -118,7 +118,7 @@ public final class SmokeGateRunner {
   /** The gates on one pod: the first failure, or null. */
   private String gate(String pod, HttpUrl url, SmokeGates.Config config) {
     for (SmokeGates.Result r : gates.run(url, config)) {
-      metrics.smokeGate(r.gate(), r.passed());
+      metrics.smokeGate(r.gate(), r.passed(), r.seconds());
       if (!r.passed()) {
         return "smoke gate failed on pod " + pod + ": " + r.message();
       }

@@ -46,8 +46,8 @@ public final class SmokeGates {
       int attempts,
       Duration retryInterval) {}
 
-  /** One gate's outcome on one pod. */
-  public record Result(String gate, boolean passed, String message) {}
+  /** One gate's outcome on one pod, and how long it took (its retries included). */
+  public record Result(String gate, boolean passed, String message, double seconds) {}
 
   private final OkHttpClient http;
 
@@ -94,6 +94,7 @@ public final class SmokeGates {
 
   private static Result withRetries(String gate, Config config, Check check) {
     String why = null;
+    long start = System.nanoTime();
     for (int attempt = 1; attempt <= Math.max(1, config.attempts()); attempt++) {
       try {
         why = check.call();
@@ -101,7 +102,7 @@ public final class SmokeGates {
         why = e.getClass().getSimpleName() + ": " + e.getMessage();
       }
       if (why == null) {
-        return new Result(gate, true, gate + " gate passed");
+        return new Result(gate, true, gate + " gate passed", since(start));
       }
       if (attempt < config.attempts()) {
         try {
@@ -113,7 +114,14 @@ public final class SmokeGates {
       }
     }
     return new Result(
-        gate, false, gate + " gate failed after " + config.attempts() + " attempt(s): " + why);
+        gate,
+        false,
+        gate + " gate failed after " + config.attempts() + " attempt(s): " + why,
+        since(start));
+  }
+
+  private static double since(long startNanos) {
+    return (System.nanoTime() - startNanos) / 1e9;
   }
 
   static String database(OkHttpClient client, HttpUrl pod) throws IOException {

@@ -94,9 +94,9 @@ class PrometheusMetricsTest {
     PrometheusMetrics m = new PrometheusMetrics(registry);
     m.rollout("started");
     m.rollout("rolled_back");
-    m.smokeGate("database", true);
-    m.smokeGate("database", false);
-    m.smokeGate("database", false);
+    m.smokeGate("database", true, 0.2);
+    m.smokeGate("database", false, 3.0);
+    m.smokeGate("database", false, 4.0);
     assertEquals(
         1.0,
         registry.getSampleValue(
@@ -111,6 +111,12 @@ class PrometheusMetricsTest {
         2.0,
         registry.getSampleValue(
             "chatchat_operator_smoke_gates_total",
+            new String[] {"gate", "result"},
+            new String[] {"database", "failed"}));
+    assertEquals(
+        7.0,
+        registry.getSampleValue(
+            "chatchat_operator_smoke_gate_duration_seconds_sum",
             new String[] {"gate", "result"},
             new String[] {"database", "failed"}));
   }
