@@ -199,6 +199,33 @@ class HelmChartTest {
   }
 
   @Test
+  void optionalDashboardsForTheGrafanaSidecarAndTheGrafanaOperator() throws Exception {
+    assertTrue(
+        Chart.all(Chart.render(Map.of()), io.fabric8.kubernetes.api.model.ConfigMap.class)
+            .isEmpty());
+    List<HasMetadata> o =
+        Chart.render(
+            Map.of(
+                "dashboards.enabled", true,
+                "dashboards.namespace", "monitoring",
+                "dashboards.grafanaOperator.enabled", true));
+    var maps = Chart.all(o, io.fabric8.kubernetes.api.model.ConfigMap.class);
+    assertEquals(2, maps.size());
+    for (var m : maps) {
+      assertEquals("1", m.getMetadata().getLabels().get("grafana_dashboard"));
+      assertEquals("monitoring", m.getMetadata().getNamespace());
+      String key = m.getData().keySet().iterator().next();
+      assertEquals(
+          Files.readString(DashboardsTest.DIR.resolve(key)).strip(), m.getData().get(key).strip());
+    }
+    assertEquals(
+        2,
+        Chart.all(o, GenericKubernetesResource.class).stream()
+            .filter(r -> r.getKind().equals("GrafanaDashboard"))
+            .count());
+  }
+
+  @Test
   void optionalServiceMonitorImageAndLogLevel() {
     List<HasMetadata> o =
         Chart.render(
