@@ -240,17 +240,30 @@ public final class LocalCluster {
     }
   }
 
-  private static Path promtool;
+  private static final Map<String, Path> PROMETHEUS_TOOLS = new java.util.HashMap<>();
 
-  /** promtool, built from Go modules by e2e/scripts/promtool.sh (once, then cached). */
-  public static synchronized Path promtool() {
-    if (promtool == null) {
-      String out =
-          run(List.of("bash", REPO.resolve("e2e/scripts/promtool.sh").toString()), Map.of(), true);
-      List<String> lines = List.of(out.trim().split("\n"));
-      promtool = Path.of(lines.get(lines.size() - 1).trim());
-    }
-    return promtool;
+  /** promtool, built from Go modules by e2e/scripts/prometheus.sh (once, then cached). */
+  public static Path promtool() {
+    return prometheusTool("promtool");
+  }
+
+  /** The Prometheus server, built from Go modules by e2e/scripts/prometheus.sh. */
+  public static Path prometheus() {
+    return prometheusTool("prometheus");
+  }
+
+  private static synchronized Path prometheusTool(String tool) {
+    return PROMETHEUS_TOOLS.computeIfAbsent(
+        tool,
+        t -> {
+          String out =
+              run(
+                  List.of("bash", REPO.resolve("e2e/scripts/prometheus.sh").toString(), t),
+                  Map.of(),
+                  true);
+          List<String> lines = List.of(out.trim().split("\n"));
+          return Path.of(lines.get(lines.size() - 1).trim());
+        });
   }
 
   private static String script(String... args) {
