@@ -241,6 +241,7 @@ class HelmChartTest {
             .findFirst()
             .orElseThrow();
     assertEquals("15s", sm.get("spec", "endpoints", 0, "interval"));
+    assertEquals(Boolean.TRUE, sm.get("spec", "endpoints", 0, "honorLabels"));
     assertEquals("ops", sm.getMetadata().getNamespace());
     Deployment d = Chart.find(o, Deployment.class, "cco-chatchat-operator").orElseThrow();
     assertEquals(

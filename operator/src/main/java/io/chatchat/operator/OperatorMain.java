@@ -69,6 +69,11 @@ public final class OperatorMain implements AutoCloseable {
    *
    * @param client the client to use, or null to build one from the environment
    */
+  public static OperatorMain start(
+      OperatorConfig config, KubernetesClient client, CollectorRegistry registry) throws Exception {
+    return start(config, client, registry, PodAddressResolver.POD_IP);
+  }
+
   /** The ChatchatClusters in the controller's cache; none before it started. */
   private static java.util.Collection<ChatchatCluster> cached(
       io.javaoperatorsdk.operator.RegisteredController<ChatchatCluster> registered) {
@@ -81,11 +86,6 @@ public final class OperatorMain implements AutoCloseable {
     } catch (RuntimeException notStarted) {
       return java.util.List.of();
     }
-  }
-
-  public static OperatorMain start(
-      OperatorConfig config, KubernetesClient client, CollectorRegistry registry) throws Exception {
-    return start(config, client, registry, PodAddressResolver.POD_IP);
   }
 
   /**

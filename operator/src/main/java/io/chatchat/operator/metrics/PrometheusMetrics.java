@@ -10,6 +10,7 @@ import io.prometheus.client.CollectorRegistry;
 import io.prometheus.client.Counter;
 import io.prometheus.client.Gauge;
 import io.prometheus.client.Histogram;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -107,6 +108,21 @@ public class PrometheusMetrics implements Metrics {
                     + " it, rollout included")
             .buckets(1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1200, 1800, 3600)
             .register(registry);
+    initialise();
+  }
+
+  /**
+   * The known label values start at 0, so that increase() and rate() see the first rollout and the
+   * first failed gate (a series born at 1 shows no increase).
+   */
+  private void initialise() {
+    for (String event : List.of("started", "completed", "rolled_back")) {
+      rollouts.labels(event);
+    }
+    for (String gate : List.of("database", "retrieval", "chat")) {
+      smokeGates.labels(gate, "passed");
+      smokeGates.labels(gate, "failed");
+    }
   }
 
   /** A generation of a cluster's spec became Ready this long after the operator first saw it. */

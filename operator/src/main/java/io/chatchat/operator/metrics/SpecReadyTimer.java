@@ -29,7 +29,8 @@ public final class SpecReadyTimer {
     String uid = cr.getMetadata().getUid() != null ? cr.getMetadata().getUid() : key(cr);
     Seen s = seen.get(uid);
     if (s == null || s.generation() != generation) {
-      s = new Seen(generation, now, false);
+      // Already Ready at it when first seen (an operator restart, a new leader): not timed here.
+      s = new Seen(generation, now, readyAt(cr.getStatus(), generation));
       seen.put(uid, s);
     }
     if (s.timed() || !readyAt(next, generation)) {

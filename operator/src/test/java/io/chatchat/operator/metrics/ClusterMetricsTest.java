@@ -107,8 +107,21 @@ class ClusterMetricsTest {
     assertEquals(
         Duration.ofSeconds(42), timer.observe(ready, ready.getStatus(), t0.plusSeconds(42)));
     assertNull(timer.observe(ready, ready.getStatus(), t0.plusSeconds(50)), "once");
+
+    // A new generation: timed from this pass, whose cluster still shows the old one.
     ready.getMetadata().setGeneration(3L);
-    ready.getStatus().observedGeneration = 3L;
-    assertEquals(Duration.ZERO, timer.observe(ready, ready.getStatus(), t0.plusSeconds(60)));
+    ChatchatCluster next = cluster("a", true, null);
+    next.getStatus().observedGeneration = 3L;
+    assertNull(timer.observe(ready, cluster("a", false, null).getStatus(), t0.plusSeconds(60)));
+    assertEquals(Duration.ofSeconds(5), timer.observe(ready, next.getStatus(), t0.plusSeconds(65)));
+  }
+
+  @Test
+  void aClusterAlreadyReadyWhenFirstSeenIsNotTimed() {
+    SpecReadyTimer timer = new SpecReadyTimer();
+    ChatchatCluster ready = cluster("b", true, null);
+    assertNull(
+        timer.observe(ready, ready.getStatus(), Instant.now()),
+        "an operator restart is no 0 s rollout");
   }
 }

@@ -92,6 +92,13 @@ class PrometheusMetricsTest {
   void rolloutsAndSmokeGatesAreCountedByEventAndResult() {
     CollectorRegistry registry = new CollectorRegistry();
     PrometheusMetrics m = new PrometheusMetrics(registry);
+    assertEquals(
+        0.0,
+        registry.getSampleValue(
+            "chatchat_operator_smoke_gates_total",
+            new String[] {"gate", "result"},
+            new String[] {"chat", "failed"}),
+        "born at 0, so that increase() sees the first failure");
     m.rollout("started");
     m.rollout("rolled_back");
     m.smokeGate("database", true, 0.2);
