@@ -114,19 +114,27 @@ class AnswerCacheE2ETest extends E2ETest {
     return parsed.path("choices").path(0).path("message").path("content").asText();
   }
 
-  /** Chat requests that reached the LLM stand-in's pods, summed. */
-  int llmRequests() throws IOException {
+  private int llmRequests() throws IOException {
+    return llmRequests(this);
+  }
+
+  /** Chat requests that reached the LLM stand-in's pods of a test's namespace, summed. */
+  static int llmRequests(E2ETest test) throws IOException {
     int total = 0;
-    for (int n : perLlmPod()) {
+    for (int n : perLlmPod(test)) {
       total += n;
     }
     return total;
   }
 
   private List<Integer> perLlmPod() throws IOException {
+    return perLlmPod(this);
+  }
+
+  private static List<Integer> perLlmPod(E2ETest t) throws IOException {
     List<Integer> counts = new ArrayList<>();
-    for (var pod : client.pods().inNamespace(ns).withLabel("app", "models").list().getItems()) {
-      int port = cluster.podPort(ns, pod.getMetadata().getName(), 8000);
+    for (var pod : t.client.pods().inNamespace(t.ns).withLabel("app", "models").list().getItems()) {
+      int port = t.cluster.podPort(t.ns, pod.getMetadata().getName(), 8000);
       JsonNode stats = JSON.readTree(get("http://127.0.0.1:" + port + "/stats"));
       counts.add(stats.path("requests").path("chat").asInt(0));
     }

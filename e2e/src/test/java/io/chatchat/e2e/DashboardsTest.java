@@ -65,9 +65,7 @@ class DashboardsTest extends E2ETest {
 
     applyFile(example("quickstart.yaml"));
     awaitReady("quickstart");
-    PrometheusRulesTest scraper = new PrometheusRulesTest();
-    scraper.cluster = cluster;
-    String served = scraper.scrape();
+    String served = PrometheusRulesTest.scrape(cluster);
     for (Map.Entry<String, String> q : queries.entrySet()) {
       for (String name : PrometheusRulesTest.metrics(q.getValue())) {
         boolean ours =

@@ -135,7 +135,12 @@ class PrometheusRulesTest extends E2ETest {
     return rules().stream().map(r -> r.path("alert").asText()).toList();
   }
 
-  String scrape() throws Exception {
+  private String scrape() throws Exception {
+    return scrape(cluster);
+  }
+
+  /** The operator's /metrics, as the local cluster's operator serves them. */
+  static String scrape(LocalCluster cluster) throws Exception {
     HttpResponse<String> r =
         HttpClient.newHttpClient()
             .send(
