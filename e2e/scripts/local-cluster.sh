@@ -117,7 +117,7 @@ case "${1:-up}" in
       echo "$config_stamp" > "$config_stamp_file"
     fi
     kc apply --server-side --field-manager=local-cluster -f "$here/cluster-objects.yaml" >/dev/null
-    gateway_crds=$(bash "$here/gateway-api-crds.sh" | tail -n 1)
+    gateway_crds=$(bash "$here/optional-crds.sh" gateway-api | tail -n 1)
     kc apply --server-side --force-conflicts --field-manager=local-cluster -f "$gateway_crds" >/dev/null
     kc wait --for=condition=Established --timeout=60s -f "$gateway_crds" >/dev/null
     pv_pool "${CHATCHAT_PV_POOL:-40}"

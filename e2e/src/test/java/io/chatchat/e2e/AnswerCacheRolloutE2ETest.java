@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.chatchat.operator.api.v1alpha1.ChatchatCluster;
-import io.chatchat.operator.api.v1alpha1.RolloutStatus;
 import io.chatchat.operator.api.v1alpha1.VllmSpec;
 import io.chatchat.operator.model.AnswerCache;
 import io.fabric8.kubernetes.api.model.ConfigMap;
@@ -53,15 +52,7 @@ class AnswerCacheRolloutE2ETest extends E2ETest {
     try (Watch cm = watchConfigMap(seen);
         Watch llm = watchLlm(seen)) {
       editCluster("cachellm", x -> x.getSpec().llm.vllm.model = NEW_MODEL);
-      ChatchatCluster done =
-          awaitStatus(
-              "cachellm",
-              x ->
-                  readyForGeneration(x)
-                      && x.getStatus().rollout != null
-                      && x.getStatus().rollout.phase == RolloutStatus.Phase.Completed,
-              Duration.ofSeconds(180),
-              Duration.ofMillis(200));
+      ChatchatCluster done = awaitRolledOut("cachellm", Duration.ofSeconds(180));
       String next = done.getStatus().cache.epoch;
       assertNotEquals(epoch, next);
       assertEquals("Stored", done.getStatus().cache.mode);

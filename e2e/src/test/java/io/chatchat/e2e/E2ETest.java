@@ -164,6 +164,19 @@ abstract class E2ETest {
     return awaitStatus(name, E2ETest::readyForGeneration);
   }
 
+  /** Waits (polling every 200 ms) until a rollout completed and the cluster is Ready. */
+  protected ChatchatCluster awaitRolledOut(String name, Duration timeout) {
+    return awaitStatus(name, E2ETest::rolledOut, timeout, Duration.ofMillis(200));
+  }
+
+  /** Ready for the current generation, with its last rollout Completed. */
+  static boolean rolledOut(ChatchatCluster c) {
+    return readyForGeneration(c)
+        && c.getStatus().rollout != null
+        && c.getStatus().rollout.phase
+            == io.chatchat.operator.api.v1alpha1.RolloutStatus.Phase.Completed;
+  }
+
   static boolean readyForGeneration(ChatchatCluster c) {
     ChatchatClusterStatus s = c.getStatus();
     return s.phase == ChatchatClusterStatus.Phase.Ready

@@ -266,6 +266,15 @@ public final class LocalCluster {
         });
   }
 
+  /** Runs a script of e2e/scripts with bash and returns its standard output. */
+  public static String runScript(String name, String... args) {
+    List<String> cmd = new ArrayList<>();
+    cmd.add("bash");
+    cmd.add(REPO.resolve("e2e/scripts").resolve(name).toString());
+    cmd.addAll(List.of(args));
+    return run(cmd, Map.of(), true);
+  }
+
   private static String script(String... args) {
     List<String> cmd = new ArrayList<>();
     cmd.add("bash");

@@ -49,7 +49,7 @@ class CrdSchemaTest {
 
   private static boolean isKubernetesType(String path) {
     return path.matches(
-        ".*\\.(resources|tolerations|env|imagePullSecrets|conditions|affinity|metrics)(\\[\\])?\\..*");
+        ".*\\.(resources|tolerations|env|imagePullSecrets|conditions|affinity|metrics|scrapeFrom)(\\[\\])?\\..*");
   }
 
   @Test

@@ -24,8 +24,6 @@ import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.api.model.apps.DeploymentStrategy;
 import io.fabric8.kubernetes.api.model.apps.DeploymentStrategyBuilder;
-import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
-import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscalerBuilder;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -116,9 +114,6 @@ public final class ModelServers {
     }
     out.add(Deployments.service(cr, tier.name(), tier.component(), "http", tier.port(), false));
     out.add(deployment(cr, tier, m, c, liveReplicas));
-    if (m.autoscaling.enabled) {
-      out.add(autoscaler(cr, tier, m));
-    }
     return out;
   }
 
@@ -239,7 +234,7 @@ public final class ModelServers {
             .withSizeLimit(new Quantity("2Gi"))
             .endEmptyDir()
             .build());
-    // With an HPA the live count is echoed back, so the HPA alone decides it.
+    // With an HPA or KEDA the live count is echoed back, so the scaler alone decides it.
     int replicas =
         m.autoscaling.enabled
             ? (liveReplicas != null ? liveReplicas : m.autoscaling.minReplicas)
@@ -289,47 +284,6 @@ public final class ModelServers {
                     OwnerRefs.owned(cr, Names.modelCache(tier.name()), tier.component()))
                 .build())
         .withSpec(KnowledgeBaseClaim.spec(m.cache, m.cache.accessMode.name()))
-        .build();
-  }
-
-  /** Scales a model tier on its queue length, read through the custom-metrics API. */
-  static HorizontalPodAutoscaler autoscaler(ChatchatCluster cr, Tier tier, ModelServerSpec m) {
-    String metric =
-        m.autoscaling.metricName != null ? m.autoscaling.metricName : tier.defaultMetric();
-    return new HorizontalPodAutoscalerBuilder()
-        .withMetadata(OwnerRefs.owned(cr, tier.name(), tier.component()))
-        .withNewSpec()
-        .withNewScaleTargetRef()
-        .withApiVersion("apps/v1")
-        .withKind("Deployment")
-        .withName(tier.name())
-        .endScaleTargetRef()
-        .withMinReplicas(m.autoscaling.minReplicas)
-        .withMaxReplicas(m.autoscaling.maxReplicas)
-        .addNewMetric()
-        .withType("Pods")
-        .withNewPods()
-        .withNewMetric()
-        .withName(metric)
-        .endMetric()
-        .withNewTarget()
-        .withType("AverageValue")
-        .withAverageValue(new Quantity(m.autoscaling.targetAverageValue))
-        .endTarget()
-        .endPods()
-        .endMetric()
-        .withNewBehavior()
-        .withNewScaleDown()
-        // A model pod takes minutes to load: do not drop one on a short lull.
-        .withStabilizationWindowSeconds(600)
-        .addNewPolicy()
-        .withType("Pods")
-        .withValue(1)
-        .withPeriodSeconds(300)
-        .endPolicy()
-        .endScaleDown()
-        .endBehavior()
-        .endSpec()
         .build();
   }
 }

@@ -137,7 +137,13 @@ public final class Scaling {
     }
     if (spec.cache.enabled) {
       // Only Chatchat pods reach the proxy; only the proxy reaches the cache store.
-      out.add(onlyFrom(cr, Names.cacheProxy(cr), Labels.COMPONENT_CACHE_PROXY, chatchatPods(cr)));
+      NetworkPolicy proxy =
+          onlyFrom(cr, Names.cacheProxy(cr), Labels.COMPONENT_CACHE_PROXY, chatchatPods(cr));
+      if (spec.monitoring.enabled) {
+        // The Prometheus that scrapes the proxy's /metrics/ (same port as its API).
+        proxy.getSpec().getIngress().get(0).getFrom().addAll(spec.monitoring.scrapeFrom);
+      }
+      out.add(proxy);
     }
     if (spec.cache.managesStore()) {
       out.add(

@@ -3,6 +3,7 @@ package io.chatchat.operator.reconciler;
 import io.chatchat.operator.api.v1alpha1.ChatchatCluster;
 import io.chatchat.operator.api.v1alpha1.ChatchatClusterStatus;
 import io.chatchat.operator.metrics.PrometheusMetrics;
+import io.chatchat.operator.observe.ApiCapabilities;
 import io.chatchat.operator.observe.LiveState;
 import io.chatchat.operator.observe.SecretsView;
 import io.chatchat.operator.reconciler.dependent.DisruptionBudgets;
@@ -89,6 +90,9 @@ public class ChatchatClusterReconciler implements Reconciler<ChatchatCluster> {
   /** How often an invalid cluster is checked again (Secrets are not watched). */
   static final Duration INVALID_RECHECK = Duration.ofSeconds(10);
 
+  /** How often a cluster whose PodMonitors or ScaledObjects lack their CRDs looks for them. */
+  static final Duration MISSING_API_RECHECK = Duration.ofSeconds(20);
+
   private final Observer observer;
   private final CredentialsWriter credentials;
   private final DesiredStateWriter writer;
@@ -105,11 +109,12 @@ public class ChatchatClusterReconciler implements Reconciler<ChatchatCluster> {
       PodAddressResolver resolver) {
     SmokeGateRunner smoke =
         new SmokeGateRunner(new SmokeGates(new OkHttpClient()), resolver, metrics);
-    this.observer = new Observer(client, smoke);
+    ApiDiscovery discovery = new ApiDiscovery(client);
+    this.observer = new Observer(client, smoke, discovery);
     this.credentials = new CredentialsWriter(client, events);
     this.writer =
         new DesiredStateWriter(
-            new ChildWriter(client, metrics),
+            new ChildWriter(client, metrics, discovery),
             smoke,
             events,
             metrics,
@@ -131,9 +136,10 @@ public class ChatchatClusterReconciler implements Reconciler<ChatchatCluster> {
       ChatchatCluster cr, Context<ChatchatCluster> context) {
     Instant now = Instant.now();
     try {
-      // 1. Observe: the cached children, and the Secrets the spec names.
+      // 1. Observe: the cached children, the Secrets the spec names, the optional APIs it uses.
       LiveState live = observer.live(context);
       SecretsView secrets = observer.secrets(cr);
+      ApiCapabilities capabilities = observer.capabilities(cr);
       // 2. Generated credentials exist before anything reads them.
       credentials.ensure(cr, secrets);
       // 3. Validate what admission cannot.
@@ -152,7 +158,8 @@ public class ChatchatClusterReconciler implements Reconciler<ChatchatCluster> {
       var inputs = observer.rolloutInputs(plan, live);
       // 6. Decide every tier's objects, the gates and the canary. Pure.
       DesiredState desired =
-          DesiredState.decide(TierSpecs.of(plan, live, secrets), live, secrets, inputs);
+          DesiredState.decide(
+              TierSpecs.of(plan, live, secrets), live, secrets, inputs, capabilities);
       writer.record(cr, desired.notices());
       // 7. Act: apply, delete and prune, in dependency order (at the spec the tiers move to).
       writer.write(plan.want(), desired, live, context, problems);
@@ -173,6 +180,11 @@ public class ChatchatClusterReconciler implements Reconciler<ChatchatCluster> {
               ? RolloutClock.nextLook(
                   plan.rollout(), t.next(), plan.want().getSpec().rollout.stepDeadlineSeconds, now)
               : null;
+      if (capabilities.lacksWanted(cr.getSpec())
+          && (nextLook == null || nextLook.compareTo(MISSING_API_RECHECK) > 0)) {
+        // Nothing announces CRDs installed later: look again.
+        nextLook = MISSING_API_RECHECK;
+      }
       return finish(cr, context, next, problems, nextLook);
     } catch (ChildWriter.NamespaceTerminatingException e) {
       LOG.debug("namespace of {} is being deleted; not reconciled", cr.getMetadata().getName());

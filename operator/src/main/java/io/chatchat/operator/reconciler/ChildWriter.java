@@ -12,6 +12,7 @@ import io.chatchat.operator.observe.Readiness;
 import io.chatchat.operator.validation.SpecValidator.Problem;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.DeletionPropagation;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Service;
@@ -54,7 +55,8 @@ final class ChildWriter {
 
   private final KubernetesClient client;
   private final PrometheusMetrics metrics;
-  private final RouteMemory routeMemory = new RouteMemory();
+  private final ApiDiscovery discovery;
+  private final UninformedMemory uninformed = new UninformedMemory();
 
   /** The threads that apply one pass's objects side by side (shared by every reconciliation). */
   private static final ExecutorService APPLIERS =
@@ -66,9 +68,10 @@ final class ChildWriter {
             return t;
           });
 
-  ChildWriter(KubernetesClient client, PrometheusMetrics metrics) {
+  ChildWriter(KubernetesClient client, PrometheusMetrics metrics, ApiDiscovery discovery) {
     this.client = client;
     this.metrics = metrics;
+    this.discovery = discovery;
   }
 
   /**
@@ -208,18 +211,18 @@ final class ChildWriter {
 
   /**
    * HTTPRoutes are applied without an informer (the Gateway API CRDs may be absent, and an informer
-   * on a missing type fails the operator's start), when {@link RouteMemory} says they changed or
-   * are due. Routes are removed when the spec changed and no longer asks for them.
+   * on a missing type fails the operator's start), when {@link UninformedMemory} says they changed
+   * or are due. Routes are removed when the spec changed and no longer asks for them.
    */
   void applyRoutes(ChatchatCluster cr, List<Problem> problems) {
     List<HTTPRoute> routes = Traffic.routes(cr);
     for (HTTPRoute route : routes) {
-      if (!routeMemory.needsApply(route)) {
+      if (!uninformed.needsApply(route)) {
         continue;
       }
       try {
         client.resource(route).fieldManager(FIELD_MANAGER).forceConflicts().serverSideApply();
-        routeMemory.applied(route);
+        uninformed.applied(route);
         metrics.applied(route.getKind());
       } catch (KubernetesClientException e) {
         if (namespaceTerminating(e)) {
@@ -245,26 +248,99 @@ final class ChildWriter {
       }
     }
     // Routes exist only after a pass saw a spec that asked for them: a new cluster has none.
-    boolean seenBefore = cr.getStatus() != null && cr.getStatus().observedGeneration != null;
-    boolean specChanged =
-        seenBefore
-            && !Objects.equals(cr.getStatus().observedGeneration, cr.getMetadata().getGeneration());
-    if (specChanged) {
+    if (specChanged(cr)) {
       String ns = cr.getMetadata().getNamespace();
       for (String name : List.of(Names.api(cr), Names.webui(cr))) {
         if (routes.stream().noneMatch(r -> r.getMetadata().getName().equals(name))
-            && routeMemory.mayExist(ns, name)) {
-          try {
-            client.resources(HTTPRoute.class).inNamespace(ns).withName(name).delete();
-          } catch (KubernetesClientException e) {
-            if (e.getCode() != 404) {
-              throw e;
-            }
-          }
-          routeMemory.absent(ns, name);
+            && uninformed.mayExist("HTTPRoute", ns, name)) {
+          deleteIgnoringAbsent(
+              () -> client.resources(HTTPRoute.class).inNamespace(ns).withName(name).delete());
+          uninformed.absent("HTTPRoute", ns, name);
         }
       }
     }
+  }
+
+  /**
+   * Objects exist only after a pass saw a spec that asked for them: a new cluster has none, and an
+   * unchanged spec removes none.
+   */
+  private static boolean specChanged(ChatchatCluster cr) {
+    boolean seenBefore = cr.getStatus() != null && cr.getStatus().observedGeneration != null;
+    return seenBefore
+        && !Objects.equals(cr.getStatus().observedGeneration, cr.getMetadata().getGeneration());
+  }
+
+  private static void deleteIgnoringAbsent(Runnable delete) {
+    try {
+      delete.run();
+    } catch (KubernetesClientException e) {
+      if (e.getCode() != 404) {
+        throw e;
+      }
+    }
+  }
+
+  /**
+   * PodMonitors and KEDA ScaledObjects, applied like the HTTPRoutes: without an informer, when
+   * {@link UninformedMemory} says they changed or are due. Those of this cluster the spec no longer
+   * asks for are deleted when the spec changed. A kind that disappeared since discovery (its CRD
+   * was deleted) is forgotten, so the next pass finds it absent.
+   *
+   * @param possible the kind and names of every such object this cluster may have
+   */
+  void applyExtras(
+      ChatchatCluster cr,
+      List<GenericKubernetesResource> extras,
+      Map<String, List<String>> possible,
+      List<Problem> problems) {
+    for (GenericKubernetesResource o : extras) {
+      if (!uninformed.needsApply(o)) {
+        continue;
+      }
+      try {
+        client
+            .genericKubernetesResources(ApiDiscovery.context(o.getApiVersion(), o.getKind()))
+            .inNamespace(o.getMetadata().getNamespace())
+            .resource(o)
+            .fieldManager(FIELD_MANAGER)
+            .forceConflicts()
+            .serverSideApply();
+        uninformed.applied(o);
+        metrics.applied(o.getKind());
+      } catch (KubernetesClientException e) {
+        if (e.getCode() == 404 && !namespaceTerminating(e)) {
+          LOG.info("{} is no longer served: {}", o.getKind(), rootMessage(e));
+          discovery.forget(o.getApiVersion(), o.getKind());
+        } else {
+          refused(o.getKind(), o.getMetadata().getName(), "", e, problems);
+        }
+      }
+    }
+    if (!specChanged(cr)) {
+      return;
+    }
+    String ns = cr.getMetadata().getNamespace();
+    possible.forEach(
+        (kind, names) -> {
+          for (String name : names) {
+            boolean wanted =
+                extras.stream()
+                    .anyMatch(
+                        o -> o.getKind().equals(kind) && o.getMetadata().getName().equals(name));
+            if (!wanted && uninformed.mayExist(kind, ns, name)) {
+              String apiVersion = ApiDiscovery.apiVersionOf(kind);
+              deleteIgnoringAbsent(
+                  () ->
+                      client
+                          .genericKubernetesResources(ApiDiscovery.context(apiVersion, kind))
+                          .inNamespace(ns)
+                          .withName(name)
+                          .delete());
+              uninformed.absent(kind, ns, name);
+            }
+          }
+        });
   }
 
   /**
@@ -304,8 +380,12 @@ final class ChildWriter {
             HorizontalPodAutoscaler.class)) {
       for (HasMetadata o : live.all(type)) {
         Map<String, String> labels = o.getMetadata().getLabels();
+        // KEDA copies a ScaledObject's labels onto the HPA it creates: labels alone do not make
+        // an object ours, its controller does.
         boolean ours =
-            labels != null && cr.getMetadata().getName().equals(labels.get(Labels.INSTANCE));
+            labels != null
+                && cr.getMetadata().getName().equals(labels.get(Labels.INSTANCE))
+                && controlledBy(o, cr);
         if (ours
             && o.getMetadata().getDeletionTimestamp() == null
             && !keep.contains(o.getKind() + "/" + o.getMetadata().getName())) {
@@ -318,6 +398,16 @@ final class ChildWriter {
         }
       }
     }
+  }
+
+  private static boolean controlledBy(HasMetadata o, ChatchatCluster cr) {
+    return o.getMetadata().getOwnerReferences() != null
+        && o.getMetadata().getOwnerReferences().stream()
+            .anyMatch(
+                r ->
+                    Boolean.TRUE.equals(r.getController())
+                        && cr.getKind().equals(r.getKind())
+                        && cr.getMetadata().getName().equals(r.getName()));
   }
 
   /**

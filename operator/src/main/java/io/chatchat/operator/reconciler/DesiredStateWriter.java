@@ -2,6 +2,9 @@ package io.chatchat.operator.reconciler;
 
 import io.chatchat.operator.api.v1alpha1.ChatchatCluster;
 import io.chatchat.operator.metrics.PrometheusMetrics;
+import io.chatchat.operator.model.ModelScalers;
+import io.chatchat.operator.model.Monitors;
+import io.chatchat.operator.observe.ApiCapabilities;
 import io.chatchat.operator.observe.LiveState;
 import io.chatchat.operator.reconciler.dependent.Dependents;
 import io.chatchat.operator.rollout.ApiCanary;
@@ -13,6 +16,7 @@ import io.chatchat.operator.validation.SpecValidator.Problem;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Consumer;
 
 /**
@@ -52,6 +56,13 @@ final class DesiredStateWriter {
       List<Problem> problems) {
     writer.apply(desired.infra(), live, context, problems);
     writer.applyRoutes(cr, problems);
+    writer.applyExtras(
+        cr,
+        desired.extras(),
+        Map.of(
+            ApiCapabilities.POD_MONITOR_KIND, Monitors.possibleNames(cr),
+            ApiCapabilities.SCALED_OBJECT_KIND, ModelScalers.possibleNames(cr)),
+        problems);
     for (Exception e : Dependents.reconcile(cr, context)) {
       KubernetesClientException k = clientException(e);
       if (k == null) {

@@ -3,6 +3,7 @@ package io.chatchat.operator.reconciler;
 import io.chatchat.operator.api.v1alpha1.ChatchatCluster;
 import io.chatchat.operator.api.v1alpha1.RolloutStatus.Tier;
 import io.chatchat.operator.model.Names;
+import io.chatchat.operator.observe.ApiCapabilities;
 import io.chatchat.operator.observe.ClusterCapacity;
 import io.chatchat.operator.observe.LiveState;
 import io.chatchat.operator.observe.SecretsView;
@@ -33,10 +34,12 @@ final class Observer {
   private final KubernetesClient client;
   private final SmokeGateRunner smoke;
   private final SecretReads secretReads;
+  private final ApiDiscovery discovery;
 
-  Observer(KubernetesClient client, SmokeGateRunner smoke) {
+  Observer(KubernetesClient client, SmokeGateRunner smoke, ApiDiscovery discovery) {
     this.client = client;
     this.smoke = smoke;
+    this.discovery = discovery;
     this.secretReads =
         new SecretReads((ns, name) -> client.secrets().inNamespace(ns).withName(name).get());
   }
@@ -47,6 +50,11 @@ final class Observer {
       cached.put(type, context.getSecondaryResources(type).stream().toList());
     }
     return LiveState.of(cached);
+  }
+
+  /** Whether the optional kinds this cluster's spec uses are served. */
+  ApiCapabilities capabilities(ChatchatCluster cr) {
+    return discovery.of(cr);
   }
 
   SecretsView secrets(ChatchatCluster cr) {

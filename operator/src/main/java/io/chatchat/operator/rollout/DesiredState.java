@@ -8,12 +8,15 @@ import io.chatchat.operator.model.AnswerCache;
 import io.chatchat.operator.model.ApiComponent;
 import io.chatchat.operator.model.ConfigHash;
 import io.chatchat.operator.model.KnowledgeBaseClaim;
+import io.chatchat.operator.model.ModelScalers;
 import io.chatchat.operator.model.ModelServers;
+import io.chatchat.operator.model.Monitors;
 import io.chatchat.operator.model.Names;
 import io.chatchat.operator.model.Scaling;
 import io.chatchat.operator.model.SettingsConfigMap;
 import io.chatchat.operator.model.Stores;
 import io.chatchat.operator.model.WebUiComponent;
+import io.chatchat.operator.observe.ApiCapabilities;
 import io.chatchat.operator.observe.LiveState;
 import io.chatchat.operator.observe.Readiness;
 import io.chatchat.operator.observe.SecretsView;
@@ -25,12 +28,15 @@ import io.chatchat.operator.status.RolloutMode;
 import io.chatchat.operator.status.RolloutView;
 import io.chatchat.operator.status.StatusComputer;
 import io.chatchat.operator.validation.SpecValidator.Problem;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Everything one pass writes, decided before anything is written: settings, stores and model
@@ -47,6 +53,8 @@ import java.util.List;
  * @param canary what the API canary decided (null outside the API tier)
  * @param notices what the GPU surge policy tells
  * @param cache the answer cache's epoch and mode, for the status (null when it is off)
+ * @param extras objects of optional APIs (PodMonitors, KEDA ScaledObjects), which have no informer
+ * @param capabilities which of those APIs the API server serves
  */
 public record DesiredState(
     String configHash,
@@ -58,7 +66,9 @@ public record DesiredState(
     CanaryStep canary,
     TierProgress progress,
     List<Notice> notices,
-    CacheStatus cache) {
+    CacheStatus cache,
+    List<GenericKubernetesResource> extras,
+    ApiCapabilities capabilities) {
 
   /** Every object the pass keeps (what pruning must not delete). */
   public List<HasMetadata> kept() {
@@ -78,6 +88,7 @@ public record DesiredState(
         shown.getSpec().webui.enabled ? live.deployment(Names.webui(shown)) : null,
         Observed.of(shown, live, gates.preflight(), gates.init(), gates.build()),
         view,
+        capabilities,
         now);
   }
 
@@ -89,7 +100,11 @@ public record DesiredState(
   }
 
   public static DesiredState decide(
-      TierSpecs specs, LiveState live, SecretsView secrets, RolloutInputs inputs) {
+      TierSpecs specs,
+      LiveState live,
+      SecretsView secrets,
+      RolloutInputs inputs,
+      ApiCapabilities capabilities) {
     Plan plan = specs.plan();
     ChatchatCluster cr = plan.want();
     List<HasMetadata> stores = Stores.desired(plan.at(Tier.Stores));
@@ -110,7 +125,16 @@ public record DesiredState(
     boolean holdLlm = CacheModes.llmWaitsForProxy(plan, cache.mode()) && !cacheSettled;
     List<HasMetadata> models =
         withGpuPolicy(rendered, gpu.holding(holdLlm ? Names.llm(cr) : null), plan, live);
+    ModelScalers.Scalers scalers =
+        ModelScalers.desired(
+            plan.at(Tier.Models), capabilities, rollingModelServers(plan, models, live));
     List<HasMetadata> infra = infra(specs, stores, models, cacheObjects);
+    infra.addAll(scalers.hpas());
+    List<GenericKubernetesResource> extras = new ArrayList<>();
+    if (capabilities.podMonitors()) {
+      extras.addAll(Monitors.desired(cr));
+    }
+    extras.addAll(scalers.scaledObjects());
     VersionGates gates = VersionGates.evaluate(specs, live, secrets);
     CanaryStep canary =
         plan.rolling() && plan.tier() == Tier.API ? canary(specs, live, inputs) : null;
@@ -144,7 +168,27 @@ public record DesiredState(
         canary,
         progress,
         gpu.notices(),
-        cache.spec().getSpec().cache.enabled ? cache.status() : null);
+        cache.spec().getSpec().cache.enabled ? cache.status() : null,
+        extras,
+        capabilities);
+  }
+
+  /**
+   * The model Deployments a rollout is rolling (in the Models tier, not yet at their template and
+   * Ready): their autoscaler must not take a pod away meanwhile.
+   */
+  private static Set<String> rollingModelServers(
+      Plan plan, List<HasMetadata> models, LiveState live) {
+    if (!plan.rolling() || plan.tier() != Tier.Models) {
+      return Set.of();
+    }
+    Set<String> rolling = new HashSet<>();
+    for (HasMetadata o : models) {
+      if (o instanceof Deployment && !Readiness.allSettled(List.of(o), live)) {
+        rolling.add(o.getMetadata().getName());
+      }
+    }
+    return rolling;
   }
 
   private static CacheStatus cacheStatus(ChatchatCluster cr) {

@@ -25,6 +25,8 @@ public final class Conditions {
   public static final String KNOWLEDGE_BASE_BUILT = "KnowledgeBaseBuilt";
   public static final String SCHEDULED = "PodsScheduled";
   public static final String ROLLED_BACK = "RolledBack";
+  public static final String MONITORING_READY = "MonitoringReady";
+  public static final String KEDA_AVAILABLE = "KedaAvailable";
 
   /** Conditions of optional workloads, removed when the workload is not part of the spec. */
   public static final java.util.Set<String> WORKLOAD_CONDITIONS =

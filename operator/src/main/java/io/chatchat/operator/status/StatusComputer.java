@@ -9,6 +9,7 @@ import io.chatchat.operator.api.v1alpha1.RolloutStatus;
 import io.chatchat.operator.model.Labels;
 import io.chatchat.operator.model.Names;
 import io.chatchat.operator.model.SpecJson;
+import io.chatchat.operator.observe.ApiCapabilities;
 import io.chatchat.operator.observe.LiveState;
 import io.chatchat.operator.validation.SpecValidator.Problem;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
@@ -31,6 +32,7 @@ public final class StatusComputer {
    * @param api the API Deployment as observed (null when it does not exist)
    * @param webui the WebUI Deployment as observed (null when it does not exist or is disabled)
    * @param rollout the rollout of this pass (null when the spec was not applied)
+   * @param capabilities the optional APIs found (null when the spec was not applied)
    */
   public record Inputs(
       ChatchatCluster shown,
@@ -39,6 +41,7 @@ public final class StatusComputer {
       Deployment webui,
       Observed observed,
       RolloutView rollout,
+      ApiCapabilities capabilities,
       Instant now) {
 
     /** A spec that was not applied (it has problems): what the cluster shows of it. */
@@ -51,6 +54,7 @@ public final class StatusComputer {
           cr.getSpec().webui.enabled ? live.deployment(Names.webui(cr)) : null,
           Observed.canaryOnly(live.deployment(Names.apiCanary(cr))),
           null,
+          null,
           now);
     }
   }
@@ -58,7 +62,7 @@ public final class StatusComputer {
   /** The API and WebUI only (the walking-skeleton shape), no rollout. */
   public static ChatchatClusterStatus compute(
       ChatchatCluster cr, List<Problem> problems, Deployment api, Deployment webui, Instant now) {
-    return compute(new Inputs(cr, problems, api, webui, Observed.NONE, null, now));
+    return compute(new Inputs(cr, problems, api, webui, Observed.NONE, null, null, now));
   }
 
   public static ChatchatClusterStatus compute(Inputs in) {
@@ -78,6 +82,7 @@ public final class StatusComputer {
     workloads(in.observed(), previous, cs, tally, st);
     gates(in.observed(), cs, tally);
     scheduled(in.observed(), cs);
+    Integrations.set(cr.getSpec(), in.capabilities(), cs);
     summarise(in, valid, api, cs, tally, st);
     st.conditions = cs.conditions();
     return st;

@@ -13,9 +13,12 @@ public final class TransitionEvents {
           Conditions.DRIVERS_AVAILABLE,
           Conditions.INITIALIZED,
           Conditions.KNOWLEDGE_BASE_BUILT,
-          Conditions.SCHEDULED);
+          Conditions.SCHEDULED,
+          Conditions.MONITORING_READY,
+          Conditions.KEDA_AVAILABLE);
   private static final List<String> FAILING_REASONS =
-      List.of("Failed", "InsufficientGPU", "Unschedulable");
+      List.of(
+          "Failed", "InsufficientGPU", "Unschedulable", "PrometheusOperatorMissing", "KedaMissing");
 
   private TransitionEvents() {}
 

@@ -12,6 +12,7 @@ import io.chatchat.operator.api.v1alpha1.IngressSpec;
 import io.chatchat.operator.api.v1alpha1.KnowledgeBaseSpec;
 import io.chatchat.operator.api.v1alpha1.ManagedDatabase;
 import io.chatchat.operator.api.v1alpha1.VectorStoreSpec;
+import io.chatchat.operator.observe.ApiCapabilities;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -179,11 +180,7 @@ class StackBuildersTest {
     List<HasMetadata> objects = ModelServers.desired(c, 3, null);
     assertEquals(3, deployment(objects, "demo-llm").getSpec().getReplicas());
     HorizontalPodAutoscaler hpa =
-        objects.stream()
-            .filter(o -> o instanceof HorizontalPodAutoscaler)
-            .map(o -> (HorizontalPodAutoscaler) o)
-            .findFirst()
-            .orElseThrow();
+        ModelScalers.desired(c, ApiCapabilities.NONE, java.util.Set.of()).hpas().get(0);
     assertEquals("Deployment", hpa.getSpec().getScaleTargetRef().getKind());
     assertEquals(
         "vllm:num_requests_waiting",

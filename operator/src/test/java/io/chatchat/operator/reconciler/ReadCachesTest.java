@@ -91,7 +91,7 @@ class ReadCachesTest {
 
   @Test
   void aRouteIsSentWhenNewOrChangedAndAnAbsentOneIsNotDeletedTwice() {
-    RouteMemory memory = new RouteMemory();
+    UninformedMemory memory = new UninformedMemory();
     ChatchatCluster c = TestClusters.external();
     c.getMetadata().setNamespace("team");
     c.getSpec().gateway.enabled = true;
@@ -109,9 +109,11 @@ class ReadCachesTest {
     assertTrue(memory.needsApply(Traffic.routes(c).get(0)), "changed");
 
     String name = route.getMetadata().getName();
-    assertTrue(memory.mayExist("team", name));
-    memory.absent("team", name);
-    assertFalse(memory.mayExist("team", name), "deleted or found absent: not deleted again");
+    assertTrue(memory.mayExist("HTTPRoute", "team", name));
+    memory.absent("HTTPRoute", "team", name);
+    assertFalse(
+        memory.mayExist("HTTPRoute", "team", name), "deleted or found absent: not deleted again");
+    assertTrue(memory.mayExist("PodMonitor", "team", name), "another kind of the same name");
     assertTrue(memory.needsApply(route), "a route the spec asks for again is sent");
   }
 

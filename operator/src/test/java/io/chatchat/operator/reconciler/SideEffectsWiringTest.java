@@ -51,7 +51,7 @@ class SideEffectsWiringTest {
   }
 
   private SecretsView secrets(ChatchatCluster cr) {
-    return new Observer(client, runner()).secrets(cr);
+    return new Observer(client, runner(), new ApiDiscovery(client)).secrets(cr);
   }
 
   private SmokeGateRunner runner() {
@@ -176,7 +176,7 @@ class SideEffectsWiringTest {
     Plan plan = new Plan(RolloutMode.ROLLING, cr, cr, r, "new", "{}", "old", List.of());
     int requests = server.getRequestCount();
     RolloutInputs in =
-        new Observer(client, runner())
+        new Observer(client, runner(), new ApiDiscovery(client))
             .rolloutInputs(
                 plan,
                 LiveState.of(
@@ -193,18 +193,25 @@ class SideEffectsWiringTest {
     ChatchatCluster cr = TestClusters.external();
     ConfigMap stale = settings("demo-settings-old");
     ConfigMap wanted = settings("demo-settings-new");
+    // KEDA copies a ScaledObject's labels onto its HPA: the same labels, another controller.
+    ConfigMap othersWithOurLabels = controlledBy("ScaledObject", "demo-llm", "keda-copy");
     client.resource(stale).create();
     client.resource(wanted).create();
-    LiveState live = LiveState.of(Map.of(ConfigMap.class, List.of(stale, wanted)));
-    new ChildWriter(client, new PrometheusMetrics(new CollectorRegistry()))
+    client.resource(othersWithOurLabels).create();
+    LiveState live =
+        LiveState.of(Map.of(ConfigMap.class, List.of(stale, wanted, othersWithOurLabels)));
+    new ChildWriter(
+            client, new PrometheusMetrics(new CollectorRegistry()), new ApiDiscovery(client))
         .prune(cr, live, List.of(wanted));
     assertNull(client.configMaps().inNamespace("team").withName("demo-settings-old").get());
     assertNotNull(client.configMaps().inNamespace("team").withName("demo-settings-new").get());
+    assertNotNull(client.configMaps().inNamespace("team").withName("keda-copy").get());
   }
 
   @Test
   void deletingSomethingAlreadyGoneIsFine() {
-    new ChildWriter(client, new PrometheusMetrics(new CollectorRegistry()))
+    new ChildWriter(
+            client, new PrometheusMetrics(new CollectorRegistry()), new ApiDiscovery(client))
         .delete(List.of(settings("never-created")), "test");
     assertNull(client.configMaps().inNamespace("team").withName("never-created").get());
   }
@@ -215,7 +222,7 @@ class SideEffectsWiringTest {
     PrometheusMetrics metrics = new PrometheusMetrics(registry);
     ChatchatCluster cr = managed();
     new DesiredStateWriter(
-            new ChildWriter(client, metrics),
+            new ChildWriter(client, metrics, new ApiDiscovery(client)),
             runner(),
             new EventRecorder(client, "test"),
             metrics,
@@ -236,12 +243,23 @@ class SideEffectsWiringTest {
   }
 
   private static ConfigMap settings(String name) {
+    return controlledBy("ChatchatCluster", "demo", name);
+  }
+
+  private static ConfigMap controlledBy(String ownerKind, String ownerName, String name) {
     return new ConfigMapBuilder()
         .withNewMetadata()
         .withName(name)
         .withNamespace("team")
         .addToLabels(Labels.INSTANCE, "demo")
         .addToLabels(Labels.MANAGED_BY, Labels.OPERATOR)
+        .addNewOwnerReference()
+        .withApiVersion("chatchat.io/v1alpha1")
+        .withKind(ownerKind)
+        .withName(ownerName)
+        .withUid("uid-" + ownerName)
+        .withController(true)
+        .endOwnerReference()
         .endMetadata()
         .build();
   }

@@ -11,6 +11,7 @@ import io.chatchat.operator.api.v1alpha1.RolloutStatus.Tier;
 import io.chatchat.operator.model.AnswerCache;
 import io.chatchat.operator.model.ModelServers;
 import io.chatchat.operator.model.Names;
+import io.chatchat.operator.observe.ApiCapabilities;
 import io.chatchat.operator.observe.LiveState;
 import io.chatchat.operator.observe.SecretsView;
 import io.chatchat.operator.status.RolloutMode;
@@ -60,7 +61,12 @@ class CacheModesTest {
         CacheModes.decide(p, live, true, null).mode(),
         "no pass-through while the LLM waits for GPUs and does not move");
     DesiredState d =
-        DesiredState.decide(TierSpecs.of(p, live, noSecrets), live, noSecrets, RolloutInputs.NONE);
+        DesiredState.decide(
+            TierSpecs.of(p, live, noSecrets),
+            live,
+            noSecrets,
+            RolloutInputs.NONE,
+            ApiCapabilities.NONE);
     Deployment rendered =
         d.infra().stream()
             .filter(
@@ -107,7 +113,12 @@ class CacheModesTest {
 
   private static Deployment proxy(Plan p, LiveState live, SecretsView secrets) {
     DesiredState d =
-        DesiredState.decide(TierSpecs.of(p, live, secrets), live, secrets, RolloutInputs.NONE);
+        DesiredState.decide(
+            TierSpecs.of(p, live, secrets),
+            live,
+            secrets,
+            RolloutInputs.NONE,
+            ApiCapabilities.NONE);
     return d.infra().stream()
         .filter(o -> o instanceof Deployment && o.getMetadata().getName().endsWith("-cache-proxy"))
         .map(Deployment.class::cast)
@@ -162,7 +173,12 @@ class CacheModesTest {
     Plan p = plan(RolloutMode.ROLLING, want, stable, Tier.Cache);
     LiveState live = LiveState.of(Map.of());
     DesiredState d =
-        DesiredState.decide(TierSpecs.of(p, live, noSecrets), live, noSecrets, RolloutInputs.NONE);
+        DesiredState.decide(
+            TierSpecs.of(p, live, noSecrets),
+            live,
+            noSecrets,
+            RolloutInputs.NONE,
+            ApiCapabilities.NONE);
     assertEquals("Stored", d.cache().mode);
     assertEquals(AnswerCache.epoch(want), d.cache().epoch);
   }

@@ -9,7 +9,10 @@ import io.chatchat.operator.TestClusters;
 import io.chatchat.operator.api.v1alpha1.ChatchatCluster;
 import io.chatchat.operator.api.v1alpha1.ChatchatClusterStatus;
 import io.chatchat.operator.api.v1alpha1.ChatchatClusterStatus.Phase;
+import io.chatchat.operator.api.v1alpha1.ModelServerSpec;
+import io.chatchat.operator.observe.ApiCapabilities;
 import io.chatchat.operator.validation.SpecValidator.Problem;
+import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import java.time.Instant;
@@ -230,5 +233,46 @@ class StatusComputerTest {
     assertEquals("False", Conditions.find(s.conditions, Conditions.WEBUI_READY).getStatus());
     assertTrue(Conditions.find(s.conditions, Conditions.READY).getMessage().contains("WebUI 0/1"));
     assertEquals("http://demo-webui.team.svc:8501", s.webuiUrl);
+  }
+
+  private static ChatchatClusterStatus withCapabilities(ChatchatCluster c, ApiCapabilities caps) {
+    Deployment api = deployment(2, 2, 2, 2, "NewReplicaSetAvailable");
+    return StatusComputer.compute(
+        new StatusComputer.Inputs(
+            c, List.of(), api, null, io.chatchat.operator.status.Observed.NONE, null, caps, T0));
+  }
+
+  @Test
+  void missingPrometheusOperatorOrKedaIsReportedButKeepsTheClusterReady() {
+    ChatchatCluster c = cluster(2);
+    c.getSpec().monitoring.enabled = true;
+    ChatchatClusterStatus s = withCapabilities(c, ApiCapabilities.NONE);
+    Condition monitoring = Conditions.find(s.conditions, Conditions.MONITORING_READY);
+    assertEquals("False", monitoring.getStatus());
+    assertEquals("PrometheusOperatorMissing", monitoring.getReason());
+    assertEquals(Phase.Ready, s.phase, "monitoring is not what the cluster serves");
+    assertNull(Conditions.find(s.conditions, Conditions.KEDA_AVAILABLE), "KEDA not asked for");
+    List<Notice> events = TransitionEvents.between(null, s);
+    assertTrue(events.stream().anyMatch(e -> e.reason().equals("PrometheusOperatorMissing")));
+
+    ChatchatClusterStatus served = withCapabilities(c, new ApiCapabilities(true, false));
+    assertTrue(Conditions.isTrue(served.conditions, Conditions.MONITORING_READY));
+    assertEquals(
+        "PodMonitors scrape nothing: no tier the operator runs serves metrics",
+        Conditions.find(served.conditions, Conditions.MONITORING_READY).getMessage());
+
+    ChatchatCluster managed = TestClusters.managed();
+    managed.getSpec().llm.vllm.autoscaling.enabled = true;
+    managed.getSpec().llm.vllm.autoscaling.keda = new ModelServerSpec.KedaScaling();
+    managed.getSpec().llm.vllm.autoscaling.keda.serverAddress = "http://prometheus:9090";
+    Condition keda =
+        Conditions.find(
+            withCapabilities(managed, ApiCapabilities.NONE).conditions, Conditions.KEDA_AVAILABLE);
+    assertEquals("KedaMissing", keda.getReason());
+    assertTrue(keda.getMessage().contains("the LLM tier scales with a HorizontalPodAutoscaler"));
+    managed.getSpec().llm.vllm.autoscaling.keda = null;
+    assertNull(
+        Conditions.find(
+            withCapabilities(managed, ApiCapabilities.NONE).conditions, Conditions.KEDA_AVAILABLE));
   }
 }

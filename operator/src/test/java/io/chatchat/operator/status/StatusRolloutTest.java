@@ -60,6 +60,7 @@ class StatusRolloutTest {
             null,
             Observed.NONE,
             view,
+            null,
             NOW));
   }
 

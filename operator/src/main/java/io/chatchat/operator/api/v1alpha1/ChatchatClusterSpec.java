@@ -109,6 +109,11 @@ public class ChatchatClusterSpec {
   public CacheSpec cache = new CacheSpec();
 
   @JsonPropertyDescription(
+      "Prometheus Operator PodMonitors for the model servers and the cache proxy.")
+  @Default("{}")
+  public MonitoringSpec monitoring = new MonitoringSpec();
+
+  @JsonPropertyDescription(
       "Ingress for the API and the WebUI, with timeouts for minutes-long streamed answers.")
   @Default("{}")
   public IngressSpec ingress = new IngressSpec();

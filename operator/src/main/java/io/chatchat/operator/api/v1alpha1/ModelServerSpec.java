@@ -73,7 +73,9 @@ public abstract class ModelServerSpec extends ManagedPodSpec {
   @Max(14400)
   public int startupTimeoutSeconds = 1800;
 
-  @JsonPropertyDescription("Autoscaling on a queue metric served by the custom-metrics API.")
+  @JsonPropertyDescription(
+      "Autoscaling on the server's queue length: a KEDA ScaledObject when keda is set and KEDA's"
+          + " CRDs are installed, otherwise a HorizontalPodAutoscaler on the custom-metrics API.")
   @Default("{}")
   public ModelAutoscaling autoscaling = new ModelAutoscaling();
 
@@ -117,9 +119,45 @@ public abstract class ModelServerSpec extends ManagedPodSpec {
             + " gauge, vllm:num_requests_waiting or te_queue_size.")
     public String metricName;
 
-    @JsonPropertyDescription("Target average of the metric per pod, as a quantity.")
+    @JsonPropertyDescription(
+        "Target average of the metric per pod, as a quantity (KEDA's threshold per pod).")
     @Default("5")
     @Pattern("^[0-9]+(\\.[0-9]+)?m?$")
     public String targetAverageValue = "5";
+
+    @JsonPropertyDescription(
+        "Scale with a KEDA ScaledObject on a Prometheus query instead of an HPA on the"
+            + " custom-metrics API. KEDA then owns the Deployment's replicas; scale-in is paused"
+            + " while a rollout rolls this server.")
+    public KedaScaling keda;
+  }
+
+  /** KEDA's Prometheus scaler for a model tier. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class KedaScaling {
+    @JsonPropertyDescription(
+        "URL of the Prometheus that scrapes the server, e.g."
+            + " http://prometheus-operated.monitoring.svc:9090.")
+    @Required
+    @Pattern("^https?://\\S+$")
+    public String serverAddress;
+
+    @JsonPropertyDescription(
+        "PromQL returning one series. Unset: the sum of the server's queue gauge over this"
+            + " cluster's pods, sum(vllm:num_requests_waiting{namespace=...,pod=~...}) or"
+            + " sum(te_queue_size{...}).")
+    @Pattern("^[\\s\\S]*\\S[\\s\\S]*$")
+    public String query;
+
+    @JsonPropertyDescription("Seconds between KEDA's queries.")
+    @Default("15")
+    @Min(5)
+    @Max(3600)
+    public int pollingIntervalSeconds = 15;
+
+    @JsonPropertyDescription(
+        "A TriggerAuthentication in this namespace holding the Prometheus credentials.")
+    @Pattern("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
+    public String authenticationRef;
   }
 }
