@@ -2,6 +2,7 @@ package io.chatchat.e2e;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -23,6 +24,7 @@ import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.prometheus.client.CollectorRegistry;
 import java.nio.file.Files;
+import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
@@ -81,6 +83,17 @@ class HelmInstallE2ETest extends E2ETest {
           assertNotNull(
               client.leases().inNamespace(ns).withName(OperatorConfig.LEASE_NAME).get(),
               "leader election took the Lease with the chart's Role");
+          // The kinds without informers (their CRDs may be absent here): asked, not exercised.
+          for (String groupResource :
+              List.of(
+                  "gateway.networking.k8s.io/httproutes",
+                  "monitoring.coreos.com/podmonitors",
+                  "keda.sh/scaledobjects")) {
+            for (String verb : List.of("get", "create", "patch", "delete")) {
+              assertTrue(allowed(asOperator, groupResource, verb), verb + " " + groupResource);
+            }
+            assertFalse(allowed(asOperator, groupResource, "list"), "list " + groupResource);
+          }
 
           // Without the Secrets rule the operator cannot validate a cluster, and says so.
           client
@@ -129,6 +142,27 @@ class HelmInstallE2ETest extends E2ETest {
         .customResourceDefinitions()
         .withName("chatchatclusters.chatchat.io")
         .get();
+  }
+
+  /** What the API server's authorizer answers this client for a verb on group/resource here. */
+  private boolean allowed(KubernetesClient as, String groupResource, String verb) {
+    String[] gr = groupResource.split("/", 2);
+    return as.authorization()
+        .v1()
+        .selfSubjectAccessReview()
+        .create(
+            new io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectAccessReviewBuilder()
+                .withNewSpec()
+                .withNewResourceAttributes()
+                .withNamespace(ns)
+                .withGroup(gr[0])
+                .withResource(gr[1])
+                .withVerb(verb)
+                .endResourceAttributes()
+                .endSpec()
+                .build())
+        .getStatus()
+        .getAllowed();
   }
 
   /** A client that authenticates as the ServiceAccount with a short-lived token. */
