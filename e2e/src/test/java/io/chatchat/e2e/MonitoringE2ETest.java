@@ -168,21 +168,32 @@ class MonitoringE2ETest extends E2ETest {
     // 2. The CRDs arrive: the operator finds them by itself.
     installCrds();
     long installed = System.nanoTime();
-    ChatchatCluster found =
-        awaitStatus(
-            "mon",
-            c ->
-                conditionIs(c, Conditions.MONITORING_READY, "True")
-                    && conditionIs(c, Conditions.KEDA_AVAILABLE, "True"),
-            Duration.ofSeconds(90),
-            Duration.ofMillis(250));
-    System.out.printf(
-        "[monitoring] CRDs installed -> conditions True in %.1f s%n",
-        (System.nanoTime() - installed) / 1e9);
+    List<String> order = Collections.synchronizedList(new ArrayList<>());
+    ChatchatCluster found;
+    try (Watch h = hpas().withName("mon-llm").watch(record("hpa", order));
+        Watch w = scaledObjects().inNamespace(ns).withName("mon-llm").watch(record("so", order))) {
+      found =
+          awaitStatus(
+              "mon",
+              c ->
+                  conditionIs(c, Conditions.MONITORING_READY, "True")
+                      && conditionIs(c, Conditions.KEDA_AVAILABLE, "True"),
+              Duration.ofSeconds(90),
+              Duration.ofMillis(250));
+      System.out.printf(
+          "[monitoring] CRDs installed -> conditions True in %.1f s%n",
+          (System.nanoTime() - installed) / 1e9);
+      await().atMost(Duration.ofSeconds(30)).until(() -> order.contains("so ADDED"));
+    }
+    System.out.println("[monitoring] moving to KEDA: " + order);
+    assertTrue(
+        order.indexOf("hpa DELETED") >= 0
+            && order.indexOf("hpa DELETED") < order.indexOf("so ADDED"),
+        "the HPA goes before the ScaledObject comes: " + order);
     assertEquals(
         "PodMonitors scrape vLLM, the cache proxy",
         condition(found, Conditions.MONITORING_READY).getMessage());
-    await().atMost(Duration.ofSeconds(30)).until(() -> hpa("mon-llm") == null);
+    assertNull(hpa("mon-llm"));
 
     GenericKubernetesResource llmMonitor = podMonitors().inNamespace(ns).withName("mon-llm").get();
     assertEquals("kube-prometheus-stack", llmMonitor.getMetadata().getLabels().get("release"));
@@ -200,7 +211,7 @@ class MonitoringE2ETest extends E2ETest {
     assertEquals(
         "sum(vllm:num_requests_waiting{namespace=\""
             + ns
-            + "\",pod=~\"mon-llm-[a-z0-9]+-[a-z0-9]+\"})",
+            + "\",chatchat_cluster=\"mon\",chatchat_component=\"llm\"})",
         ((Map<?, ?>) trigger.get("metadata")).get("query"));
     assertEquals(3, ((Number) spec(so).get("maxReplicaCount")).intValue());
     // Kept by the CRDs' structural schemas (unknown fields would have been pruned silently).
@@ -228,20 +239,30 @@ class MonitoringE2ETest extends E2ETest {
     assertTrue(pauses.contains("true"), "paused while the LLM rolled: " + pauses);
     assertEquals("none", pauses.get(pauses.size() - 1), "resumed after: " + pauses);
 
-    // 4. Switched off: the PodMonitors and the ScaledObject go, the HPA comes back.
-    editCluster(
-        "mon",
-        x -> {
-          x.getSpec().monitoring.enabled = false;
-          x.getSpec().llm.vllm.autoscaling.keda = null;
-        });
-    await()
-        .atMost(TIMEOUT)
-        .until(
-            () ->
-                podMonitors().inNamespace(ns).list().getItems().isEmpty()
-                    && scaledObjects().inNamespace(ns).list().getItems().isEmpty()
-                    && hpa("mon-llm") != null);
+    // 4. Switched off: the PodMonitors and the ScaledObject go, then the HPA comes back.
+    order.clear();
+    try (Watch h = hpas().withName("mon-llm").watch(record("hpa", order));
+        Watch w = scaledObjects().inNamespace(ns).withName("mon-llm").watch(record("so", order))) {
+      editCluster(
+          "mon",
+          x -> {
+            x.getSpec().monitoring.enabled = false;
+            x.getSpec().llm.vllm.autoscaling.keda = null;
+          });
+      await()
+          .atMost(TIMEOUT)
+          .until(
+              () ->
+                  podMonitors().inNamespace(ns).list().getItems().isEmpty()
+                      && scaledObjects().inNamespace(ns).list().getItems().isEmpty()
+                      && hpa("mon-llm") != null
+                      && order.contains("hpa ADDED"));
+    }
+    System.out.println("[monitoring] moving back to the HPA: " + order);
+    assertTrue(
+        order.indexOf("so DELETED") >= 0
+            && order.indexOf("so DELETED") < order.indexOf("hpa ADDED"),
+        "the ScaledObject goes before the HPA comes: " + order);
     ChatchatCluster off = awaitReady("mon");
     assertNull(condition(off, Conditions.MONITORING_READY));
     assertNull(condition(off, Conditions.KEDA_AVAILABLE));
@@ -289,6 +310,32 @@ class MonitoringE2ETest extends E2ETest {
         synchronized (pauses) {
           if (pauses.isEmpty() || !pauses.get(pauses.size() - 1).equals(v)) {
             pauses.add(v);
+          }
+        }
+      }
+
+      @Override
+      public void onClose(WatcherException e) {}
+    };
+  }
+
+  private io.fabric8.kubernetes.client.dsl.NonNamespaceOperation<
+          HorizontalPodAutoscaler,
+          io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscalerList,
+          Resource<HorizontalPodAutoscaler>>
+      hpas() {
+    return client.autoscaling().v2().horizontalPodAutoscalers().inNamespace(ns);
+  }
+
+  /** Records "<what> <ADDED|MODIFIED|DELETED>" of each event, without repeats in a row. */
+  private static <T> Watcher<T> record(String what, List<String> order) {
+    return new Watcher<>() {
+      @Override
+      public void eventReceived(Action action, T resource) {
+        String e = what + " " + action;
+        synchronized (order) {
+          if (order.isEmpty() || !order.get(order.size() - 1).equals(e)) {
+            order.add(e);
           }
         }
       }

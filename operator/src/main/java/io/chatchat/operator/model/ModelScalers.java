@@ -36,28 +36,26 @@ public final class ModelScalers {
 
   private ModelScalers() {}
 
-  /**
-   * The scalers of the model tiers of {@code cr}.
-   *
-   * @param pausedScaleIn names of the model Deployments a rollout is rolling: KEDA must not remove
-   *     a pod of them meanwhile
-   */
+  /** The scalers of the model tiers. */
   public record Scalers(
       List<HorizontalPodAutoscaler> hpas, List<GenericKubernetesResource> scaledObjects) {}
 
-  public static Scalers desired(
-      ChatchatCluster cr, ApiCapabilities caps, Set<String> pausedScaleIn) {
+  /**
+   * What this pass decides about the model tiers' scalers.
+   *
+   * @param pausedScaleIn names of the model Deployments a rollout is rolling: KEDA must not remove
+   *     a pod of them meanwhile
+   * @param liveHpas names of the operator's HPAs that exist: a tier moving to KEDA gets its
+   *     ScaledObject only once its HPA is gone (KEDA's admission refuses a ScaledObject on a target
+   *     an HPA scales)
+   */
+  public record Inputs(ApiCapabilities caps, Set<String> pausedScaleIn, Set<String> liveHpas) {}
+
+  public static Scalers desired(ChatchatCluster cr, Inputs in) {
     List<HorizontalPodAutoscaler> hpas = new ArrayList<>();
     List<GenericKubernetesResource> scaled = new ArrayList<>();
-    add(cr, ModelServers.llmTier(cr), cr.getSpec().llm.vllm, caps, pausedScaleIn, hpas, scaled);
-    add(
-        cr,
-        ModelServers.embeddingTier(cr),
-        cr.getSpec().embedding.tei,
-        caps,
-        pausedScaleIn,
-        hpas,
-        scaled);
+    add(cr, ModelServers.llmTier(cr), cr.getSpec().llm.vllm, in, hpas, scaled);
+    add(cr, ModelServers.embeddingTier(cr), cr.getSpec().embedding.tei, in, hpas, scaled);
     return new Scalers(hpas, scaled);
   }
 
@@ -75,34 +73,60 @@ public final class ModelScalers {
       ChatchatCluster cr,
       Tier tier,
       ModelServerSpec m,
-      ApiCapabilities caps,
-      Set<String> pausedScaleIn,
+      Inputs in,
       List<HorizontalPodAutoscaler> hpas,
       List<GenericKubernetesResource> scaled) {
     if (m == null || !m.autoscaling.enabled) {
       return;
     }
-    if (usesKeda(m, caps)) {
-      scaled.add(scaledObject(cr, tier, m, pausedScaleIn.contains(tier.name())));
-    } else {
+    if (!usesKeda(m, in.caps())) {
       hpas.add(autoscaler(cr, tier, m));
+    } else if (!in.liveHpas().contains(tier.name())) {
+      scaled.add(scaledObject(cr, tier, m, in.pausedScaleIn().contains(tier.name())));
     }
   }
 
   /**
-   * The default query: the tier's queue gauge summed over this cluster's pods of the Deployment
-   * (KEDA's Prometheus scaler fails on more than one series). The pod name pattern is the
-   * Deployment's, {@code <name>-<replica-set hash>-<suffix>}, so another cluster's servers never
-   * match.
+   * The default query: the tier's queue gauge summed to one series (KEDA's Prometheus scaler fails
+   * on more than one) over this cluster's server pods. With {@code spec.monitoring} on, by the
+   * labels its PodMonitors add, so no other scrape of the same pods counts twice; otherwise by the
+   * Deployment's pod names, {@code <name>-<replica-set hash>-<suffix>} (the API server cuts a
+   * generated name at 58 characters, then only that prefix is matched), so another cluster's
+   * servers never match.
    */
   static String defaultQuery(ChatchatCluster cr, Tier tier) {
-    return "sum("
-        + tier.defaultMetric()
-        + "{namespace=\""
-        + cr.getMetadata().getNamespace()
-        + "\",pod=~\""
-        + tier.name()
-        + "-[a-z0-9]+-[a-z0-9]+\"})";
+    String ns = "namespace=\"" + cr.getMetadata().getNamespace() + "\"";
+    if (cr.getSpec().monitoring.enabled) {
+      return "sum("
+          + tier.defaultMetric()
+          + "{"
+          + ns
+          + ","
+          + Monitors.CLUSTER_LABEL
+          + "=\""
+          + cr.getMetadata().getName()
+          + "\","
+          + Monitors.COMPONENT_LABEL
+          + "=\""
+          + tier.component()
+          + "\"})";
+    }
+    return "sum(" + tier.defaultMetric() + "{" + ns + ",pod=~\"" + podPattern(tier.name()) + "\"})";
+  }
+
+  /** Longest generated-name prefix the API server keeps (names are at most 63 characters). */
+  private static final int GENERATED_PREFIX = 58;
+
+  /** The longest replica-set hash (a pod-template hash, 10 safe-encoded characters at most). */
+  private static final int HASH = 10;
+
+  private static String podPattern(String deployment) {
+    if (deployment.length() + 1 + HASH + 1 <= GENERATED_PREFIX) {
+      return deployment + "-[a-z0-9]+-[a-z0-9]+";
+    }
+    String prefix =
+        (deployment + "-").substring(0, Math.min(deployment.length() + 1, GENERATED_PREFIX));
+    return prefix + "[a-z0-9-]*";
   }
 
   static GenericKubernetesResource scaledObject(

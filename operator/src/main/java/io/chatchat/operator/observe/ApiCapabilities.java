@@ -25,11 +25,6 @@ public record ApiCapabilities(boolean podMonitors, boolean scaledObjects) {
     return usesKedaSpec(spec.llm.vllm) || usesKedaSpec(spec.embedding.tei);
   }
 
-  /** The spec asks for an optional kind the API server does not serve. */
-  public boolean lacksWanted(ChatchatClusterSpec spec) {
-    return (wantsPodMonitors(spec) && !podMonitors) || (wantsKeda(spec) && !scaledObjects);
-  }
-
   /** This model server asks to be scaled by KEDA. */
   public static boolean usesKedaSpec(ModelServerSpec m) {
     return m != null && m.autoscaling.enabled && m.autoscaling.keda != null;

@@ -7,18 +7,27 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Whether the API server serves the optional kinds a spec uses (PodMonitor, ScaledObject), from its
  * discovery endpoint, shared by every cluster of this process. A kind found is trusted for {@link
  * #PRESENT_FOR} (or until an apply answers 404); one not found is looked up again after {@link
- * #ABSENT_FOR}, so installing the CRDs later takes effect within seconds. Only passes of clusters
- * that ask for a kind look it up: idle clusters send nothing.
+ * #ABSENT_FOR}. Only passes of clusters that ask for a kind look it up: idle clusters send nothing.
+ * A lookup that fails (403, 5xx, timeout) keeps the last answer, or counts as absent: these are
+ * optional integrations, not a reason to fail the pass.
  */
 final class ApiDiscovery {
+  private static final Logger LOG = LoggerFactory.getLogger(ApiDiscovery.class);
+
   static final Duration PRESENT_FOR = Duration.ofMinutes(10);
   static final Duration ABSENT_FOR = Duration.ofSeconds(10);
 
@@ -30,20 +39,29 @@ final class ApiDiscovery {
           ApiCapabilities.SCALED_OBJECT_KIND,
           new String[] {ApiCapabilities.KEDA_GROUP_VERSION, "scaledobjects"});
 
-  private record Found(boolean served, long atNanos) {}
+  /** An answer, trusted until {@code untilNanos} (System.nanoTime's scale). */
+  private record Found(boolean served, long untilNanos) {}
 
   private final Function<String, APIResourceList> resources;
+  private final LongSupplier nanoTime;
   private final Map<String, Found> found = new ConcurrentHashMap<>();
+  private final List<Consumer<String>> listeners = new CopyOnWriteArrayList<>();
 
   ApiDiscovery(KubernetesClient client) {
-    this(client::getApiResources);
+    this(client::getApiResources, System::nanoTime);
   }
 
   /**
    * @param resources a group version's resource list, or null when it is not served
    */
-  ApiDiscovery(Function<String, APIResourceList> resources) {
+  ApiDiscovery(Function<String, APIResourceList> resources, LongSupplier nanoTime) {
     this.resources = resources;
+    this.nanoTime = nanoTime;
+  }
+
+  /** Called with a kind whenever it starts or stops being served. */
+  void onChange(Consumer<String> listener) {
+    listeners.add(listener);
   }
 
   /** What this cluster's spec uses of the optional kinds, and whether each is served. */
@@ -59,22 +77,31 @@ final class ApiDiscovery {
 
   boolean serves(String groupVersion, String kind) {
     String key = groupVersion + "/" + kind;
-    Found f = found.get(key);
-    long now = System.nanoTime();
-    if (f != null && now - f.atNanos() < (f.served() ? PRESENT_FOR : ABSENT_FOR).toNanos()) {
-      return f.served();
+    Found last = found.get(key);
+    long now = nanoTime.getAsLong();
+    if (last != null && now - last.untilNanos() < 0) {
+      return last.served();
     }
-    boolean served = lookUp(groupVersion, kind);
-    found.put(key, new Found(served, now));
+    Boolean looked = lookUp(groupVersion, kind);
+    boolean served = looked != null ? looked : last != null && last.served();
+    // A failed lookup keeps what it had, and is tried again soon.
+    Duration trusted = looked != null && served ? PRESENT_FOR : ABSENT_FOR;
+    found.put(key, new Found(served, now + trusted.toNanos()));
+    if (last != null && last.served() != served) {
+      LOG.info("{} is {} served", kind, served ? "now" : "no longer");
+      listeners.forEach(l -> l.accept(kind));
+    }
     return served;
   }
 
   /** An apply answered 404: look again next time. */
   void forget(String groupVersion, String kind) {
-    found.remove(groupVersion + "/" + kind);
+    long now = nanoTime.getAsLong();
+    found.computeIfPresent(groupVersion + "/" + kind, (k, f) -> new Found(f.served(), now));
   }
 
-  private boolean lookUp(String groupVersion, String kind) {
+  /** True or false, or null when the discovery endpoint could not be read. */
+  private Boolean lookUp(String groupVersion, String kind) {
     try {
       APIResourceList list = resources.apply(groupVersion);
       return list != null
@@ -84,7 +111,8 @@ final class ApiDiscovery {
       if (e.getCode() == 404) {
         return false;
       }
-      throw e;
+      LOG.warn("could not look up {} in {}: {}", kind, groupVersion, e.getMessage());
+      return null;
     }
   }
 

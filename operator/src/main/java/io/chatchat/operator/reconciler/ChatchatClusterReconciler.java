@@ -19,6 +19,7 @@ import io.chatchat.operator.rollout.RolloutStateMachine.Transition;
 import io.chatchat.operator.rollout.SmokeGateRunner;
 import io.chatchat.operator.rollout.SmokeGates;
 import io.chatchat.operator.rollout.TierSpecs;
+import io.chatchat.operator.status.Integrations;
 import io.chatchat.operator.status.RolloutView;
 import io.chatchat.operator.status.StatusComputer;
 import io.chatchat.operator.status.TransitionEvents;
@@ -89,9 +90,6 @@ public class ChatchatClusterReconciler implements Reconciler<ChatchatCluster> {
 
   /** How often an invalid cluster is checked again (Secrets are not watched). */
   static final Duration INVALID_RECHECK = Duration.ofSeconds(10);
-
-  /** How often a cluster whose PodMonitors or ScaledObjects lack their CRDs looks for them. */
-  static final Duration MISSING_API_RECHECK = Duration.ofSeconds(20);
 
   private final Observer observer;
   private final CredentialsWriter credentials;
@@ -180,10 +178,9 @@ public class ChatchatClusterReconciler implements Reconciler<ChatchatCluster> {
               ? RolloutClock.nextLook(
                   plan.rollout(), t.next(), plan.want().getSpec().rollout.stepDeadlineSeconds, now)
               : null;
-      if (capabilities.lacksWanted(cr.getSpec())
-          && (nextLook == null || nextLook.compareTo(MISSING_API_RECHECK) > 0)) {
-        // Nothing announces CRDs installed later: look again.
-        nextLook = MISSING_API_RECHECK;
+      Duration lookForCrds = Integrations.recheckAfter(next.conditions, now);
+      if (lookForCrds != null && (nextLook == null || lookForCrds.compareTo(nextLook) < 0)) {
+        nextLook = lookForCrds;
       }
       return finish(cr, context, next, problems, nextLook);
     } catch (ChildWriter.NamespaceTerminatingException e) {

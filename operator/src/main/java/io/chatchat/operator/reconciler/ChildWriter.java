@@ -72,6 +72,8 @@ final class ChildWriter {
     this.client = client;
     this.metrics = metrics;
     this.discovery = discovery;
+    // CRDs deleted or installed again took their objects along: apply them anew.
+    discovery.onChange(uninformed::forgetKind);
   }
 
   /**
@@ -265,7 +267,7 @@ final class ChildWriter {
    * Objects exist only after a pass saw a spec that asked for them: a new cluster has none, and an
    * unchanged spec removes none.
    */
-  private static boolean specChanged(ChatchatCluster cr) {
+  static boolean specChanged(ChatchatCluster cr) {
     boolean seenBefore = cr.getStatus() != null && cr.getStatus().observedGeneration != null;
     return seenBefore
         && !Objects.equals(cr.getStatus().observedGeneration, cr.getMetadata().getGeneration());
@@ -282,18 +284,47 @@ final class ChildWriter {
   }
 
   /**
-   * PodMonitors and KEDA ScaledObjects, applied like the HTTPRoutes: without an informer, when
-   * {@link UninformedMemory} says they changed or are due. Those of this cluster the spec no longer
-   * asks for are deleted when the spec changed. A kind that disappeared since discovery (its CRD
-   * was deleted) is forgotten, so the next pass finds it absent.
+   * Deletes this cluster's PodMonitors and KEDA ScaledObjects the spec no longer asks for, before
+   * anything is applied: a ScaledObject must be gone before the HPA that replaces it comes (KEDA's
+   * admission refuses a ScaledObject on a target an HPA already scales, and two HPAs on one target
+   * stop both). Each name is deleted at most once per process, answered 404 or not.
    *
-   * @param possible the kind and names of every such object this cluster may have
+   * @param possible the kind and names of every such object this cluster may have, for the kinds it
+   *     may have some of
    */
-  void applyExtras(
+  void removeExtras(
       ChatchatCluster cr,
       List<GenericKubernetesResource> extras,
-      Map<String, List<String>> possible,
-      List<Problem> problems) {
+      Map<String, List<String>> possible) {
+    String ns = cr.getMetadata().getNamespace();
+    possible.forEach(
+        (kind, names) -> {
+          for (String name : names) {
+            boolean wanted =
+                extras.stream()
+                    .anyMatch(
+                        o -> o.getKind().equals(kind) && o.getMetadata().getName().equals(name));
+            if (!wanted && uninformed.mayExist(kind, ns, name)) {
+              String apiVersion = ApiDiscovery.apiVersionOf(kind);
+              deleteIgnoringAbsent(
+                  () ->
+                      client
+                          .genericKubernetesResources(ApiDiscovery.context(apiVersion, kind))
+                          .inNamespace(ns)
+                          .withName(name)
+                          .delete());
+              uninformed.absent(kind, ns, name);
+            }
+          }
+        });
+  }
+
+  /**
+   * PodMonitors and KEDA ScaledObjects, applied like the HTTPRoutes: without an informer, when
+   * {@link UninformedMemory} says they changed or are due. A kind that disappeared since discovery
+   * (its CRD was deleted) is forgotten, so the next pass finds it absent.
+   */
+  void applyExtras(List<GenericKubernetesResource> extras, List<Problem> problems) {
     for (GenericKubernetesResource o : extras) {
       if (!uninformed.needsApply(o)) {
         continue;
@@ -317,30 +348,6 @@ final class ChildWriter {
         }
       }
     }
-    if (!specChanged(cr)) {
-      return;
-    }
-    String ns = cr.getMetadata().getNamespace();
-    possible.forEach(
-        (kind, names) -> {
-          for (String name : names) {
-            boolean wanted =
-                extras.stream()
-                    .anyMatch(
-                        o -> o.getKind().equals(kind) && o.getMetadata().getName().equals(name));
-            if (!wanted && uninformed.mayExist(kind, ns, name)) {
-              String apiVersion = ApiDiscovery.apiVersionOf(kind);
-              deleteIgnoringAbsent(
-                  () ->
-                      client
-                          .genericKubernetesResources(ApiDiscovery.context(apiVersion, kind))
-                          .inNamespace(ns)
-                          .withName(name)
-                          .delete());
-              uninformed.absent(kind, ns, name);
-            }
-          }
-        });
   }
 
   /**

@@ -11,10 +11,13 @@ import io.chatchat.operator.rollout.ApiCanary;
 import io.chatchat.operator.rollout.CanaryStep;
 import io.chatchat.operator.rollout.DesiredState;
 import io.chatchat.operator.rollout.SmokeGateRunner;
+import io.chatchat.operator.status.Conditions;
 import io.chatchat.operator.status.Notice;
 import io.chatchat.operator.validation.SpecValidator.Problem;
+import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
@@ -54,15 +57,10 @@ final class DesiredStateWriter {
       LiveState live,
       Context<ChatchatCluster> context,
       List<Problem> problems) {
+    writer.removeExtras(cr, desired.extras(), extrasItMayHave(cr));
     writer.apply(desired.infra(), live, context, problems);
     writer.applyRoutes(cr, problems);
-    writer.applyExtras(
-        cr,
-        desired.extras(),
-        Map.of(
-            ApiCapabilities.POD_MONITOR_KIND, Monitors.possibleNames(cr),
-            ApiCapabilities.SCALED_OBJECT_KIND, ModelScalers.possibleNames(cr)),
-        problems);
+    writer.applyExtras(desired.extras(), problems);
     for (Exception e : Dependents.reconcile(cr, context)) {
       KubernetesClientException k = clientException(e);
       if (k == null) {
@@ -87,6 +85,24 @@ final class DesiredStateWriter {
     writer.apply(desired.chat(), live, context, problems);
     writer.apply(desired.gates().createAfterChat(), live, context, problems);
     writer.prune(cr, live, desired.kept());
+  }
+
+  /**
+   * The PodMonitors and ScaledObjects this cluster may have: those of a kind whose condition a
+   * previous pass set True (the objects were applied), or any after a spec change. A pass that was
+   * not applied keeps the conditions, so a removal it held up still happens.
+   */
+  static Map<String, List<String>> extrasItMayHave(ChatchatCluster cr) {
+    boolean specChanged = ChildWriter.specChanged(cr);
+    List<Condition> previous = cr.getStatus() == null ? null : cr.getStatus().conditions;
+    Map<String, List<String>> out = new LinkedHashMap<>();
+    if (specChanged || Conditions.isTrue(previous, Conditions.MONITORING_READY)) {
+      out.put(ApiCapabilities.POD_MONITOR_KIND, Monitors.possibleNames(cr));
+    }
+    if (specChanged || Conditions.isTrue(previous, Conditions.KEDA_AVAILABLE)) {
+      out.put(ApiCapabilities.SCALED_OBJECT_KIND, ModelScalers.possibleNames(cr));
+    }
+    return out;
   }
 
   private static KubernetesClientException clientException(Throwable e) {

@@ -49,6 +49,11 @@ final class UninformedMemory {
     objects.put(key(kind, namespace, name), ABSENT);
   }
 
+  /** Forgets every object of a kind: its CRD came or went, and with it the objects. */
+  void forgetKind(String kind) {
+    objects.keySet().removeIf(k -> k.startsWith(kind + "/"));
+  }
+
   private static String key(HasMetadata o) {
     return key(o.getKind(), o.getMetadata().getNamespace(), o.getMetadata().getName());
   }

@@ -32,6 +32,7 @@ import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -127,7 +128,9 @@ public record DesiredState(
         withGpuPolicy(rendered, gpu.holding(holdLlm ? Names.llm(cr) : null), plan, live);
     ModelScalers.Scalers scalers =
         ModelScalers.desired(
-            plan.at(Tier.Models), capabilities, rollingModelServers(plan, models, live));
+            plan.at(Tier.Models),
+            new ModelScalers.Inputs(
+                capabilities, rollingModelServers(plan, models, live), liveHpas(live)));
     List<HasMetadata> infra = infra(specs, stores, models, cacheObjects);
     infra.addAll(scalers.hpas());
     List<GenericKubernetesResource> extras = new ArrayList<>();
@@ -171,6 +174,14 @@ public record DesiredState(
         cache.spec().getSpec().cache.enabled ? cache.status() : null,
         extras,
         capabilities);
+  }
+
+  private static Set<String> liveHpas(LiveState live) {
+    Set<String> names = new HashSet<>();
+    for (HorizontalPodAutoscaler h : live.all(HorizontalPodAutoscaler.class)) {
+      names.add(h.getMetadata().getName());
+    }
+    return names;
   }
 
   /**

@@ -2,6 +2,9 @@ package io.chatchat.operator.status;
 
 import io.chatchat.operator.api.v1alpha1.ChatchatClusterSpec;
 import io.chatchat.operator.observe.ApiCapabilities;
+import io.fabric8.kubernetes.api.model.Condition;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -10,7 +13,7 @@ import java.util.List;
  * (ScaledObjects). Informational: neither keeps the cluster from being Ready, and neither is
  * present when the spec does not ask for it. Pure.
  */
-final class Integrations {
+public final class Integrations {
   private Integrations() {}
 
   /**
@@ -24,6 +27,33 @@ final class Integrations {
     keda(spec, caps, cs);
   }
 
+  /** The first look for a CRD that is missing comes this soon after it was found missing. */
+  static final Duration FIRST_RECHECK = Duration.ofSeconds(20);
+
+  /** ... and the looks thin out to this. */
+  static final Duration LONGEST_RECHECK = Duration.ofMinutes(5);
+
+  /**
+   * When to look again for the CRDs a spec asks for and the cluster lacks (null: none lacks): a
+   * quarter of the time since they were found missing, between 20 seconds and 5 minutes. Nothing
+   * announces CRDs installed later.
+   */
+  public static Duration recheckAfter(List<Condition> conditions, Instant now) {
+    Duration next = null;
+    for (String type : List.of(Conditions.MONITORING_READY, Conditions.KEDA_AVAILABLE)) {
+      Condition c = Conditions.find(conditions, type);
+      if (c == null || !Conditions.FALSE.equals(c.getStatus())) {
+        continue;
+      }
+      Duration missing = Duration.between(Instant.parse(c.getLastTransitionTime()), now);
+      Duration look = missing.dividedBy(4);
+      look = look.compareTo(FIRST_RECHECK) < 0 ? FIRST_RECHECK : look;
+      look = look.compareTo(LONGEST_RECHECK) > 0 ? LONGEST_RECHECK : look;
+      next = next == null || look.compareTo(next) < 0 ? look : next;
+    }
+    return next;
+  }
+
   private static void monitoring(ChatchatClusterSpec spec, ApiCapabilities caps, ConditionSet cs) {
     if (!ApiCapabilities.wantsPodMonitors(spec)) {
       cs.remove(Conditions.MONITORING_READY);
@@ -31,7 +61,7 @@ final class Integrations {
       cs.set(
           Conditions.MONITORING_READY,
           true,
-          "PodMonitorsApplied",
+          "PrometheusOperatorFound",
           "PodMonitors scrape " + String.join(", ", scraped(spec)));
     } else {
       cs.set(
@@ -72,7 +102,7 @@ final class Integrations {
       cs.set(
           Conditions.KEDA_AVAILABLE,
           true,
-          "ScaledObjectsApplied",
+          "KedaFound",
           "KEDA ScaledObjects scale the " + which + " tier on its queue length");
     } else {
       cs.set(

@@ -32,6 +32,10 @@ class ModelScalersTest {
     return c;
   }
 
+  private static ModelScalers.Inputs inputs(ApiCapabilities caps, Set<String> paused) {
+    return new ModelScalers.Inputs(caps, paused, Set.of());
+  }
+
   @SuppressWarnings("unchecked")
   private static Map<String, Object> spec(GenericKubernetesResource o) {
     return (Map<String, Object>) o.getAdditionalProperties().get("spec");
@@ -50,7 +54,7 @@ class ModelScalersTest {
   @Test
   void eachTierQueriesItsQueueSummedToOneSeriesOverItsOwnPods() {
     ChatchatCluster c = bothOnKeda();
-    ModelScalers.Scalers s = ModelScalers.desired(c, KEDA, Set.of());
+    ModelScalers.Scalers s = ModelScalers.desired(c, inputs(KEDA, Set.of()));
     assertTrue(s.hpas().isEmpty());
     assertEquals(2, s.scaledObjects().size());
     GenericKubernetesResource llm = s.scaledObjects().get(0);
@@ -93,7 +97,7 @@ class ModelScalersTest {
     a.keda.authenticationRef = "prometheus-auth";
     a.keda.pollingIntervalSeconds = 30;
     GenericKubernetesResource llm =
-        ModelScalers.desired(c, KEDA, Set.of("demo-llm")).scaledObjects().get(0);
+        ModelScalers.desired(c, inputs(KEDA, Set.of("demo-llm"))).scaledObjects().get(0);
     assertEquals("0.5", triggerMetadata(llm).get("threshold"), "KEDA parses a float");
     assertEquals(a.keda.query, triggerMetadata(llm).get("query"));
     assertEquals(Map.of("name", "prometheus-auth"), trigger(llm).get("authenticationRef"));
@@ -104,7 +108,7 @@ class ModelScalersTest {
   @Test
   void withoutKedasCrdsOrWithoutKedaTheTiersGetHpas() {
     ChatchatCluster c = bothOnKeda();
-    ModelScalers.Scalers absent = ModelScalers.desired(c, ApiCapabilities.NONE, Set.of());
+    ModelScalers.Scalers absent = ModelScalers.desired(c, inputs(ApiCapabilities.NONE, Set.of()));
     assertTrue(absent.scaledObjects().isEmpty());
     assertEquals(
         List.of("vllm:num_requests_waiting", "te_queue_size"),
@@ -112,12 +116,45 @@ class ModelScalersTest {
             .map(h -> h.getSpec().getMetrics().get(0).getPods().getMetric().getName())
             .toList());
     c.getSpec().embedding.tei.autoscaling.keda = null;
-    ModelScalers.Scalers mixed = ModelScalers.desired(c, KEDA, Set.of());
+    ModelScalers.Scalers mixed = ModelScalers.desired(c, inputs(KEDA, Set.of()));
     assertEquals(1, mixed.scaledObjects().size());
     assertEquals("demo-embedding", mixed.hpas().get(0).getMetadata().getName());
     c.getSpec().llm.vllm.autoscaling.enabled = false;
     c.getSpec().embedding.tei.autoscaling.enabled = false;
-    ModelScalers.Scalers none = ModelScalers.desired(c, KEDA, Set.of());
+    ModelScalers.Scalers none = ModelScalers.desired(c, inputs(KEDA, Set.of()));
     assertTrue(none.hpas().isEmpty() && none.scaledObjects().isEmpty());
+  }
+
+  @Test
+  void withItsPodMonitorsTheQuerySelectsByTheirLabelsAndLongNamesByPrefix() {
+    ChatchatCluster c = bothOnKeda();
+    c.getSpec().monitoring.enabled = true;
+    assertEquals(
+        "sum(vllm:num_requests_waiting{namespace=\"team-a\",chatchat_cluster=\"demo\","
+            + "chatchat_component=\"llm\"})",
+        triggerMetadata(ModelScalers.desired(c, inputs(KEDA, Set.of())).scaledObjects().get(0))
+            .get("query"));
+    c.getSpec().monitoring.enabled = false;
+    c.getMetadata().setName("a-cluster-name-of-forty-characters-long");
+    String query =
+        (String)
+            triggerMetadata(ModelScalers.desired(c, inputs(KEDA, Set.of())).scaledObjects().get(1))
+                .get("query");
+    String deployment = c.getMetadata().getName() + "-embedding";
+    // 49 characters: the API server cuts "<name>-<hash>-" to 58, so only that prefix is sure.
+    assertEquals(49, deployment.length());
+    assertEquals(
+        "sum(te_queue_size{namespace=\"team-a\",pod=~\"" + deployment + "-[a-z0-9-]*\"})", query);
+  }
+
+  @Test
+  void aTierMovingToKedaGetsItsScaledObjectOnlyOnceItsHpaIsGone() {
+    ChatchatCluster c = bothOnKeda();
+    ModelScalers.Scalers s =
+        ModelScalers.desired(c, new ModelScalers.Inputs(KEDA, Set.of(), Set.of("demo-llm")));
+    assertEquals(
+        List.of("demo-embedding"),
+        s.scaledObjects().stream().map(o -> o.getMetadata().getName()).toList());
+    assertTrue(s.hpas().isEmpty(), "the llm HPA is pruned in this pass");
   }
 }

@@ -180,7 +180,12 @@ class StackBuildersTest {
     List<HasMetadata> objects = ModelServers.desired(c, 3, null);
     assertEquals(3, deployment(objects, "demo-llm").getSpec().getReplicas());
     HorizontalPodAutoscaler hpa =
-        ModelScalers.desired(c, ApiCapabilities.NONE, java.util.Set.of()).hpas().get(0);
+        ModelScalers.desired(
+                c,
+                new ModelScalers.Inputs(
+                    ApiCapabilities.NONE, java.util.Set.of(), java.util.Set.of()))
+            .hpas()
+            .get(0);
     assertEquals("Deployment", hpa.getSpec().getScaleTargetRef().getKind());
     assertEquals(
         "vllm:num_requests_waiting",

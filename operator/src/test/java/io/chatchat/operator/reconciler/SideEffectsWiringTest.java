@@ -22,6 +22,7 @@ import io.chatchat.operator.status.RolloutMode;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -240,6 +241,46 @@ class SideEffectsWiringTest {
         1.0,
         registry.getSampleValue(
             PrometheusMetrics.ROLLOUTS, new String[] {"event"}, new String[] {"started"}));
+  }
+
+  private GenericKubernetesResource podMonitor(String name) {
+    GenericKubernetesResource m = new GenericKubernetesResource();
+    m.setApiVersion("monitoring.coreos.com/v1");
+    m.setKind("PodMonitor");
+    m.setMetadata(
+        new io.fabric8.kubernetes.api.model.ObjectMetaBuilder()
+            .withName(name)
+            .withNamespace("team")
+            .build());
+    return m;
+  }
+
+  @Test
+  void extrasNoLongerAskedForAreDeletedOncePerProcessAndWantedOnesKept() {
+    ChatchatCluster cr = managed();
+    var monitors =
+        client.genericKubernetesResources(
+            ApiDiscovery.context("monitoring.coreos.com/v1", "PodMonitor"));
+    monitors.inNamespace("team").resource(podMonitor("demo-llm")).create();
+    monitors.inNamespace("team").resource(podMonitor("demo-embedding")).create();
+    ChildWriter writer =
+        new ChildWriter(
+            client, new PrometheusMetrics(new CollectorRegistry()), new ApiDiscovery(client));
+    Map<String, List<String>> possible =
+        Map.of("PodMonitor", List.of("demo-llm", "demo-embedding", "demo-cache-proxy"));
+
+    writer.removeExtras(cr, List.of(podMonitor("demo-llm")), possible);
+    assertNotNull(monitors.inNamespace("team").withName("demo-llm").get(), "still asked for");
+    assertNull(monitors.inNamespace("team").withName("demo-embedding").get());
+
+    int requests = server.getRequestCount();
+    writer.removeExtras(cr, List.of(podMonitor("demo-llm")), possible);
+    assertEquals(requests, server.getRequestCount(), "deleted or found absent once: not again");
+
+    writer.removeExtras(cr, List.of(), Map.of());
+    assertNotNull(
+        monitors.inNamespace("team").withName("demo-llm").get(),
+        "a kind the cluster may not have is not touched");
   }
 
   private static ConfigMap settings(String name) {

@@ -275,4 +275,20 @@ class StatusComputerTest {
         Conditions.find(
             withCapabilities(managed, ApiCapabilities.NONE).conditions, Conditions.KEDA_AVAILABLE));
   }
+
+  @Test
+  void aMissingCrdIsLookedForOftenAtFirstThenEveryFiveMinutes() {
+    ChatchatCluster c = cluster(2);
+    c.getSpec().monitoring.enabled = true;
+    ChatchatClusterStatus s = withCapabilities(c, ApiCapabilities.NONE);
+    assertEquals(java.time.Duration.ofSeconds(20), Integrations.recheckAfter(s.conditions, T0));
+    assertEquals(
+        java.time.Duration.ofMinutes(5),
+        Integrations.recheckAfter(s.conditions, T0.plus(java.time.Duration.ofHours(1))));
+    assertEquals(java.time.Duration.ofSeconds(75), Integrations.recheckAfter(s.conditions, T1));
+    assertNull(
+        Integrations.recheckAfter(
+            withCapabilities(c, new ApiCapabilities(true, false)).conditions, T1),
+        "found: nothing to look for");
+  }
 }
