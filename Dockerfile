@@ -22,5 +22,6 @@ USER 65532:65532
 EXPOSE 8080
 # The JVM options measured by e2e/bench/scale.sh (see the README, "Scale and sizing"); the Helm
 # chart's jvmOptions replace them (JAVA_TOOL_OPTIONS), so flags on the command line would win.
-ENV JAVA_TOOL_OPTIONS="-XX:+UseSerialGC -XX:MaxRAMPercentage=50 -XX:+ExitOnOutOfMemoryError"
+ENV JAVA_TOOL_OPTIONS="-XX:+UseSerialGC -XX:MaxRAMPercentage=50 -XX:+ExitOnOutOfMemoryError -XX:TieredStopAtLevel=1 -Xss512k" \
+    MALLOC_ARENA_MAX=2
 ENTRYPOINT ["java", "-jar", "/app/chatchat-operator.jar"]

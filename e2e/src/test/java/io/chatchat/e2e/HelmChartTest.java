@@ -75,6 +75,14 @@ class HelmChartTest {
     Map<String, String> env = env(d);
     assertEquals("", env.get("WATCH_NAMESPACES"));
     assertEquals("<from metadata.namespace>", env.get("LEADER_ELECTION_NAMESPACE"));
+    // The JVM and C library settings e2e/bench/scale.sh measured (README, "Scale and sizing").
+    assertTrue(
+        env.get("JAVA_TOOL_OPTIONS")
+            .startsWith(
+                "-XX:+UseSerialGC -XX:MaxRAMPercentage=50 -XX:+ExitOnOutOfMemoryError"
+                    + " -XX:TieredStopAtLevel=1 -Xss512k "),
+        env.get("JAVA_TOOL_OPTIONS"));
+    assertEquals("2", env.get("MALLOC_ARENA_MAX"));
 
     ClusterRole role = Chart.find(o, ClusterRole.class, "cco-chatchat-operator").orElseThrow();
     ClusterRoleBinding binding =

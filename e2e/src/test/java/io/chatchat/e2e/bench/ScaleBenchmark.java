@@ -103,11 +103,15 @@ class ScaleBenchmark {
     report.header("# Scale benchmark: " + label + ", " + Instant.now());
     report.header(
         f(
-            "machine: %d cores, %s; operator %s, JVM options [%s]",
+            "machine: %d cores, %s; operator %s, JVM options [%s]%s",
             Runtime.getRuntime().availableProcessors(),
             memTotal(),
             jar.getFileName(),
-            String.join(" ", jvmOptions)));
+            String.join(" ", jvmOptions),
+            // The operator process inherits the environment: the C library's arenas show here.
+            System.getenv("MALLOC_ARENA_MAX") == null
+                ? ""
+                : ", MALLOC_ARENA_MAX=" + System.getenv("MALLOC_ARENA_MAX")));
     report.header(
         f(
             "shape: %d one at a time (quickstart), %d production, %d managed-store, burst of %d"
@@ -403,7 +407,7 @@ class ScaleBenchmark {
       report.row(
           "operator memory during that burst",
           f(
-              "peak RSS %.0f MiB (kernel high-water mark %.0f MiB); heap used peak %.0f MiB of %.0f MiB committed",
+              "peak RSS %.0f MiB (kernel high-water mark %.0f MiB); heap used peak %.0f MiB of %.0f MiB committed (sampled every 15 s)",
               sampler.peakRss(),
               op.peakRssMiB(),
               sampler.peakHeapUsed(),
