@@ -266,6 +266,7 @@ class HelmChartTest {
             Map.of("replicas", 0),
             Map.of("logLevel", "loud"),
             Map.of("watchNamespaces[0]", "Not_A_Namespace"),
+            Map.of("mallocArenaMax", 0),
             Map.of("unknownKey", "x"))) {
       RuntimeException e =
           assertThrows(RuntimeException.class, () -> Chart.render(bad), bad.toString());

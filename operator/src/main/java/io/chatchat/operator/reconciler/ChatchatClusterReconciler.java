@@ -59,7 +59,10 @@ import org.slf4j.LoggerFactory;
     fieldManager = ChatchatClusterReconciler.FIELD_MANAGER,
     // Spec changes and the retry annotation, not status updates (RolloutCommandFilter).
     generationAwareEventProcessing = false,
-    informer = @Informer(onUpdateFilter = RolloutCommandFilter.class),
+    informer =
+        @Informer(
+            onUpdateFilter = RolloutCommandFilter.class,
+            informerListLimit = ClusterEventSources.LIST_PAGE),
     maxReconciliationInterval =
         @MaxReconciliationInterval(interval = 5, timeUnit = TimeUnit.MINUTES))
 // The children shaped only by the spec; invoked in step 7, on the informers of their kinds.

@@ -47,6 +47,12 @@ final class ClusterEventSources {
           // ready endpoints.
           EndpointSlice.class);
 
+  /**
+   * Objects per page of an informer's initial list: a (re)start with hundreds of clusters reads
+   * thousands of objects, and one unpaged LIST of each kind is decoded whole before it is trimmed.
+   */
+  static final long LIST_PAGE = 500;
+
   private ClusterEventSources() {}
 
   /** The informer's name, which the dependents of its kind share (useEventSourceWithName). */
@@ -75,6 +81,7 @@ final class ClusterEventSources {
         InformerEventSourceConfiguration.from(type, ChatchatCluster.class)
             .withName(name(type))
             .withLabelSelector(Labels.MANAGED_SELECTOR)
+            .withInformerListLimit(LIST_PAGE)
             .withSecondaryToPrimaryMapper(
                 r -> {
                   String instance =
