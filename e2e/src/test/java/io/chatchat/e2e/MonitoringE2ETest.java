@@ -302,21 +302,10 @@ class MonitoringE2ETest extends E2ETest {
     assertTrue(check.contains("SUCCESS: 1 rules found"), check);
   }
 
-  private Watcher<GenericKubernetesResource> recordPause(List<String> pauses) {
-    return new Watcher<>() {
-      @Override
-      public void eventReceived(Action action, GenericKubernetesResource so) {
-        String v = annotations(so).getOrDefault(ModelScalers.PAUSED_SCALE_IN, "none");
-        synchronized (pauses) {
-          if (pauses.isEmpty() || !pauses.get(pauses.size() - 1).equals(v)) {
-            pauses.add(v);
-          }
-        }
-      }
-
-      @Override
-      public void onClose(WatcherException e) {}
-    };
+  /** Records the ScaledObject's paused-scale-in value ("none" when unset) as it changes. */
+  private static Watcher<GenericKubernetesResource> recordPause(List<String> pauses) {
+    return record(
+        pauses, (action, so) -> annotations(so).getOrDefault(ModelScalers.PAUSED_SCALE_IN, "none"));
   }
 
   private io.fabric8.kubernetes.client.dsl.NonNamespaceOperation<
@@ -329,10 +318,16 @@ class MonitoringE2ETest extends E2ETest {
 
   /** Records "<what> <ADDED|MODIFIED|DELETED>" of each event, without repeats in a row. */
   private static <T> Watcher<T> record(String what, List<String> order) {
+    return record(order, (action, resource) -> what + " " + action);
+  }
+
+  /** Records what each event says, without repeats in a row. */
+  private static <T> Watcher<T> record(
+      List<String> order, java.util.function.BiFunction<Watcher.Action, T, String> says) {
     return new Watcher<>() {
       @Override
       public void eventReceived(Action action, T resource) {
-        String e = what + " " + action;
+        String e = says.apply(action, resource);
         synchronized (order) {
           if (order.isEmpty() || !order.get(order.size() - 1).equals(e)) {
             order.add(e);

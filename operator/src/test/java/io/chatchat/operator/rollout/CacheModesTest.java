@@ -60,13 +60,7 @@ class CacheModesTest {
         AnswerCache.Mode.STORED,
         CacheModes.decide(p, live, true, null).mode(),
         "no pass-through while the LLM waits for GPUs and does not move");
-    DesiredState d =
-        DesiredState.decide(
-            TierSpecs.of(p, live, noSecrets),
-            live,
-            noSecrets,
-            RolloutInputs.NONE,
-            ApiCapabilities.NONE);
+    DesiredState d = decide(p, live);
     Deployment rendered =
         d.infra().stream()
             .filter(
@@ -172,13 +166,7 @@ class CacheModesTest {
     ChatchatCluster want = cached("new/model");
     Plan p = plan(RolloutMode.ROLLING, want, stable, Tier.Cache);
     LiveState live = LiveState.of(Map.of());
-    DesiredState d =
-        DesiredState.decide(
-            TierSpecs.of(p, live, noSecrets),
-            live,
-            noSecrets,
-            RolloutInputs.NONE,
-            ApiCapabilities.NONE);
+    DesiredState d = decide(p, live);
     assertEquals("Stored", d.cache().mode);
     assertEquals(AnswerCache.epoch(want), d.cache().epoch);
   }
@@ -225,5 +213,14 @@ class CacheModesTest {
     assertEquals(AnswerCache.Mode.STORED, after.mode());
     assertEquals(1, after.round(), "a new round: nothing stored during the change is read");
     assertEquals(1, CacheModes.decide(back, settled, false, after.status()).round());
+  }
+
+  private DesiredState decide(Plan p, LiveState live) {
+    return DesiredState.decide(
+        TierSpecs.of(p, live, noSecrets),
+        live,
+        noSecrets,
+        RolloutInputs.NONE,
+        ApiCapabilities.NONE);
   }
 }
