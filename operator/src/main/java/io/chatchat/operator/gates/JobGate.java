@@ -71,7 +71,7 @@ public final class JobGate {
   }
 
   /** The same cluster's Jobs of the same component with another name, not already going. */
-  private static List<Job> superseded(ChatchatCluster cr, Job desired, LiveState live) {
+  static List<Job> superseded(ChatchatCluster cr, Job desired, LiveState live) {
     String name = desired.getMetadata().getName();
     String component = desired.getMetadata().getLabels().get(Labels.COMPONENT);
     List<Job> out = new ArrayList<>();

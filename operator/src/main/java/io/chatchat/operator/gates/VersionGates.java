@@ -27,6 +27,9 @@ import java.util.List;
  * Pure: the Jobs to create and delete are returned.
  *
  * @param problems a failed preflight outside a rollout (DriverMissing)
+ * @param driversChecked the preflight hash that passed in this pass (for status.driversChecked), or
+ *     null
+ * @param sharedPreflight another cluster's preflight Job this one waits for, or null
  */
 public record VersionGates(
     Gate preflight,
@@ -35,7 +38,9 @@ public record VersionGates(
     List<Job> create,
     List<Job> createAfterChat,
     List<Job> delete,
-    List<Problem> problems) {
+    List<Problem> problems,
+    String driversChecked,
+    Job sharedPreflight) {
 
   public static final String REASON_DRIVER_MISSING = "DriverMissing";
 
@@ -53,7 +58,15 @@ public record VersionGates(
     jobs.create.clear();
     Gate build = build(specs, preflight.passed() && init.passed(), jobs);
     return new VersionGates(
-        preflight, init, build, beforeChat, List.copyOf(jobs.create), jobs.delete, problems);
+        preflight,
+        init,
+        build,
+        beforeChat,
+        List.copyOf(jobs.create),
+        jobs.delete,
+        problems,
+        jobs.driversChecked,
+        jobs.sharedPreflight);
   }
 
   /** The live Jobs, and the Jobs to create and delete. */
@@ -61,6 +74,8 @@ public record VersionGates(
     final LiveState live;
     final List<Job> create = new ArrayList<>();
     final List<Job> delete = new ArrayList<>();
+    String driversChecked;
+    Job sharedPreflight;
 
     Jobs(LiveState live) {
       this.live = live;
@@ -85,12 +100,19 @@ public record VersionGates(
     }
     String image = cr.getSpec().image;
     String imports = String.join(", ", modules);
-    Gate gate =
-        jobs.run(
-            cr,
-            ChatchatJobs.preflight(cr, modules, specs.configHash()),
-            "Checking that " + image + " imports " + imports,
-            "The image " + image + " imports " + imports);
+    String running = "Checking that " + image + " imports " + imports;
+    String succeeded = "The image " + image + " imports " + imports;
+    Job desired = ChatchatJobs.preflight(cr, modules);
+    Gate gate = SharedPreflight.gate(cr, desired, jobs.live, running, succeeded);
+    if (gate == null) {
+      gate = jobs.run(cr, desired, running, succeeded);
+    } else {
+      jobs.delete.addAll(SharedPreflight.ownSuperseded(cr, desired, jobs.live, gate));
+      jobs.sharedPreflight = SharedPreflight.waitedFor(desired, jobs.live, gate);
+    }
+    if (gate.passed()) {
+      jobs.driversChecked = desired.getMetadata().getLabels().get(ChatchatJobs.HASH_LABEL);
+    }
     if (!gate.failed()) {
       return gate;
     }

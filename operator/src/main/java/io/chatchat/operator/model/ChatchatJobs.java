@@ -115,17 +115,39 @@ public final class ChatchatJobs {
         .substring(0, 10);
   }
 
-  /** Checks that the Chatchat image can import the drivers the spec needs. */
-  public static Job preflight(ChatchatCluster cr, List<String> modules, String configHash) {
+  /**
+   * Checks that the Chatchat image can import the drivers the spec needs. Its pod carries nothing
+   * of the cluster's own, so clusters whose preflight pods are equal (same image, modules, pull
+   * secrets, API env, resources and placement) share one Job: it is labelled with {@link
+   * #preflightKey} of its pod.
+   */
+  public static Job preflight(ChatchatCluster cr, List<String> modules) {
     List<String> command = new ArrayList<>(List.of("python", "-c", PREFLIGHT_SCRIPT));
     command.addAll(modules);
-    return job(
-        cr,
-        Names.preflightJob(cr, preflightHash(cr, modules)),
-        Labels.COMPONENT_PREFLIGHT,
-        preflightHash(cr, modules),
-        new Limits(0, 300),
-        ChatchatPodTemplate.job(cr, Labels.COMPONENT_PREFLIGHT, configHash, command, false, null));
+    String hash = preflightHash(cr, modules);
+    PodTemplateSpec pod = ChatchatPodTemplate.preflight(cr, Labels.COMPONENT_PREFLIGHT, command);
+    Job job =
+        job(
+            cr,
+            Names.preflightJob(cr, hash),
+            Labels.COMPONENT_PREFLIGHT,
+            hash,
+            new Limits(0, 300),
+            pod);
+    job.getMetadata().getLabels().put(PREFLIGHT_KEY_LABEL, preflightKey(pod));
+    return job;
+  }
+
+  /** Label of a preflight Job with the hash of its pod's spec: equal pods, equal outcome. */
+  public static final String PREFLIGHT_KEY_LABEL = "chatchat.io/preflight-key";
+
+  /** Hash of a preflight pod's spec (its labels name the cluster and are left out). */
+  static String preflightKey(PodTemplateSpec pod) {
+    try {
+      return ConfigHash.sha256(SpecJson.MAPPER.writeValueAsString(pod.getSpec())).substring(0, 16);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   /**

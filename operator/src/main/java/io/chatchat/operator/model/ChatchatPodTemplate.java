@@ -180,6 +180,43 @@ final class ChatchatPodTemplate {
         .build();
   }
 
+  /**
+   * The driver preflight's pod: the image, its pull secrets, the API tier's env, resources and
+   * placement, and scratch space, nothing of the cluster's own (no settings, no Secrets). Clusters
+   * whose preflight pods are equal share one Job ({@link ChatchatJobs#preflightKey}).
+   */
+  static PodTemplateSpec preflight(ChatchatCluster cr, String component, List<String> command) {
+    ChatchatClusterSpec spec = cr.getSpec();
+    List<EnvVar> env = new ArrayList<>();
+    env.add(env("HOME", TMP + "/home"));
+    env.add(env("PYTHONUNBUFFERED", "1"));
+    env.add(env("PYTHONDONTWRITEBYTECODE", "1"));
+    env.addAll(spec.api.env);
+    Container c =
+        container(cr, env, List.of(mount("tmp", TMP)))
+            .withCommand(command)
+            .withResources(
+                spec.api.resources != null ? spec.api.resources : resources("250m", "1Gi", "4Gi"))
+            .withTerminationMessagePolicy("FallbackToLogsOnError")
+            .build();
+    return new PodTemplateSpecBuilder()
+        .withNewMetadata()
+        .withLabels(Labels.of(cr, component))
+        .endMetadata()
+        .withNewSpec()
+        .withRestartPolicy("Never")
+        .withContainers(c)
+        .withVolumes(new VolumeBuilder().withName("tmp").withNewEmptyDir().endEmptyDir().build())
+        .withImagePullSecrets(spec.imagePullSecrets)
+        .withNodeSelector(spec.api.nodeSelector)
+        .withTolerations(spec.api.tolerations)
+        .withEnableServiceLinks(false)
+        .withAutomountServiceAccountToken(false)
+        .withSecurityContext(PodSecurity.pod(null))
+        .endSpec()
+        .build();
+  }
+
   /** Pod labels: the component's, plus the label the stores' NetworkPolicy admits. */
   private static Map<String, String> podLabels(ChatchatCluster cr, String component) {
     Map<String, String> labels = Labels.of(cr, component);

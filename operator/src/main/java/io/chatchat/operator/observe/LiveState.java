@@ -15,14 +15,30 @@ import java.util.Map;
  * and name: every decision of one reconciliation reads the same picture.
  */
 public final class LiveState {
-  public static final LiveState EMPTY = new LiveState(Map.of());
+  public static final LiveState EMPTY = new LiveState(Map.of(), Map.of());
 
   private final Map<Class<?>, Map<String, HasMetadata>> byType;
   private final Map<Class<?>, List<HasMetadata>> lists = new HashMap<>();
+  private final Map<String, Job> sharedPreflights;
 
-  private LiveState(Map<Class<?>, Map<String, HasMetadata>> byType) {
+  private LiveState(
+      Map<Class<?>, Map<String, HasMetadata>> byType, Map<String, Job> sharedPreflights) {
     this.byType = byType;
+    this.sharedPreflights = sharedPreflights;
     byType.forEach((type, byName) -> lists.put(type, List.copyOf(byName.values())));
+  }
+
+  /**
+   * The same picture, with the driver preflight Jobs of the namespace that another cluster's pod
+   * would share, by their {@code chatchat.io/preflight-key}.
+   */
+  public LiveState withSharedPreflights(Map<String, Job> byKey) {
+    return new LiveState(byType, Map.copyOf(byKey));
+  }
+
+  /** A preflight Job of another cluster (or being created) whose pod is this key's, or null. */
+  public Job sharedPreflight(String key) {
+    return sharedPreflights.get(key);
   }
 
   /** Indexes the cached objects of each type. */
@@ -37,7 +53,7 @@ public final class LiveState {
           }
           index.put(type, byName);
         });
-    return new LiveState(index);
+    return new LiveState(index, Map.of());
   }
 
   /** The cached object of this type and name, or null. */

@@ -98,10 +98,11 @@ public class ChatchatClusterReconciler implements Reconciler<ChatchatCluster> {
   private final CredentialsWriter credentials;
   private final DesiredStateWriter writer;
   private final StatusWriter status;
+  private final SharedPreflights preflights;
 
-  /** Wakes a cluster whose smoke-gate run finished. */
+  /** Wakes a cluster whose smoke-gate run, or the shared preflight it waits for, finished. */
   private final SimpleInboundEventSource<ChatchatCluster> wake =
-      new SimpleInboundEventSource<>("smoke-gate-runs");
+      new SimpleInboundEventSource<>("wake-ups");
 
   public ChatchatClusterReconciler(
       KubernetesClient client,
@@ -111,7 +112,8 @@ public class ChatchatClusterReconciler implements Reconciler<ChatchatCluster> {
     SmokeGateRunner smoke =
         new SmokeGateRunner(new SmokeGates(new OkHttpClient()), resolver, metrics);
     ApiDiscovery discovery = new ApiDiscovery(client);
-    this.observer = new Observer(client, smoke, discovery);
+    this.preflights = new SharedPreflights(wake::propagateEvent, System::nanoTime);
+    this.observer = new Observer(client, smoke, discovery, preflights);
     this.credentials = new CredentialsWriter(client, events);
     this.writer =
         new DesiredStateWriter(
@@ -119,7 +121,8 @@ public class ChatchatClusterReconciler implements Reconciler<ChatchatCluster> {
             smoke,
             events,
             metrics,
-            cr -> wake.propagateEvent(ResourceID.fromResource(cr)));
+            cr -> wake.propagateEvent(ResourceID.fromResource(cr)),
+            preflights);
     this.status = new StatusWriter(events, metrics);
   }
 
@@ -127,7 +130,7 @@ public class ChatchatClusterReconciler implements Reconciler<ChatchatCluster> {
   public List<EventSource<?, ChatchatCluster>> prepareEventSources(
       EventSourceContext<ChatchatCluster> context) {
     List<EventSource<?, ChatchatCluster>> sources =
-        new ArrayList<>(ClusterEventSources.all(context));
+        new ArrayList<>(ClusterEventSources.all(context, preflights::onJobEvent));
     sources.add(wake);
     return sources;
   }
@@ -138,7 +141,7 @@ public class ChatchatClusterReconciler implements Reconciler<ChatchatCluster> {
     Instant now = Instant.now();
     try {
       // 1. Observe: the cached children, the Secrets the spec names, the optional APIs it uses.
-      LiveState live = observer.live(context);
+      LiveState live = observer.live(cr, context);
       SecretsView secrets = observer.secrets(cr);
       ApiCapabilities capabilities = observer.capabilities(cr);
       // 2. Generated credentials exist before anything reads them.
@@ -148,8 +151,9 @@ public class ChatchatClusterReconciler implements Reconciler<ChatchatCluster> {
       if (!problems.isEmpty()) {
         var status =
             StatusComputer.compute(StatusComputer.Inputs.notApplied(cr, live, problems, now));
-        // Nothing was applied: the cache runs as before.
+        // Nothing was applied: the cache runs as before, the drivers checked stay checked.
         status.cache = cr.getStatus() == null ? null : cr.getStatus().cache;
+        status.driversChecked = driversCheckedBefore(cr);
         return finish(cr, context, status, problems, null);
       }
       // 4. Plan the rollout: steady, rolling (which tier), or rolled back. Pure.
@@ -176,20 +180,36 @@ public class ChatchatClusterReconciler implements Reconciler<ChatchatCluster> {
       ChatchatClusterStatus next =
           StatusComputer.compute(desired.statusInputs(plan, view, live, problems, now));
       next.cache = desired.cache();
+      next.driversChecked =
+          desired.gates().driversChecked() != null
+              ? desired.gates().driversChecked()
+              : driversCheckedBefore(cr);
       Duration nextLook =
           plan.rolling()
               ? RolloutClock.nextLook(
                   plan.rollout(), t.next(), plan.want().getSpec().rollout.stepDeadlineSeconds, now)
               : null;
+      if (desired.gates().sharedPreflight() != null) {
+        // Its end wakes this cluster (SharedPreflights); the clock is the safety net.
+        nextLook = earlier(nextLook, SharedPreflights.SAFETY_NET);
+      }
       Duration lookForCrds = Integrations.recheckAfter(next.conditions, now);
-      if (lookForCrds != null && (nextLook == null || lookForCrds.compareTo(nextLook) < 0)) {
-        nextLook = lookForCrds;
+      if (lookForCrds != null) {
+        nextLook = earlier(nextLook, lookForCrds);
       }
       return finish(cr, context, next, problems, nextLook);
     } catch (ChildWriter.NamespaceTerminatingException e) {
       LOG.debug("namespace of {} is being deleted; not reconciled", cr.getMetadata().getName());
       return UpdateControl.noUpdate();
     }
+  }
+
+  private static String driversCheckedBefore(ChatchatCluster cr) {
+    return cr.getStatus() == null ? null : cr.getStatus().driversChecked;
+  }
+
+  private static Duration earlier(Duration a, Duration b) {
+    return a == null || b.compareTo(a) < 0 ? b : a;
   }
 
   /** 10. Events for the status transitions, the status write, and when to come back. */

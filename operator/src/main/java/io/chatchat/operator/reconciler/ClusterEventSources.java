@@ -22,6 +22,7 @@ import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Consumer;
 
 /**
  * The informers: one per kind of child, on the operator's own objects only (managed-by label),
@@ -69,14 +70,18 @@ final class ClusterEventSources {
     return context.getControllerConfiguration().getInformerConfig().getNamespaces().size() == 1;
   }
 
-  static List<EventSource<?, ChatchatCluster>> all(EventSourceContext<ChatchatCluster> context) {
+  /**
+   * @param onJob sees every Job event (shared preflights wake the clusters waiting for one)
+   */
+  static List<EventSource<?, ChatchatCluster>> all(
+      EventSourceContext<ChatchatCluster> context, Consumer<Job> onJob) {
     return TYPES.stream()
-        .<EventSource<?, ChatchatCluster>>map(type -> informer(context, type))
+        .<EventSource<?, ChatchatCluster>>map(type -> informer(context, type, onJob))
         .toList();
   }
 
   private static <R extends HasMetadata> InformerEventSource<R, ChatchatCluster> informer(
-      EventSourceContext<ChatchatCluster> context, Class<R> type) {
+      EventSourceContext<ChatchatCluster> context, Class<R> type, Consumer<Job> onJob) {
     var config =
         InformerEventSourceConfiguration.from(type, ChatchatCluster.class)
             .withName(name(type))
@@ -84,6 +89,9 @@ final class ClusterEventSources {
             .withInformerListLimit(LIST_PAGE)
             .withSecondaryToPrimaryMapper(
                 r -> {
+                  if (r instanceof Job job) {
+                    onJob.accept(job);
+                  }
                   String instance =
                       r.getMetadata().getLabels() == null
                           ? null

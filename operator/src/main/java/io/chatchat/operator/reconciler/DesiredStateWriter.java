@@ -34,16 +34,20 @@ final class DesiredStateWriter {
   private final EventRecorder events;
   private final PrometheusMetrics metrics;
   private final Consumer<ChatchatCluster> wake;
+  private final SharedPreflights preflights;
 
   /**
    * @param wake asks for another reconciliation of a cluster (a smoke-gate run finished)
+   * @param preflights the preflight Jobs being created and the clusters waiting for one
    */
   DesiredStateWriter(
       ChildWriter writer,
       SmokeGateRunner smoke,
       EventRecorder events,
       PrometheusMetrics metrics,
-      Consumer<ChatchatCluster> wake) {
+      Consumer<ChatchatCluster> wake,
+      SharedPreflights preflights) {
+    this.preflights = preflights;
     this.writer = writer;
     this.smoke = smoke;
     this.events = events;
@@ -69,7 +73,10 @@ final class DesiredStateWriter {
       ChildWriter.refused(kind(k), name(k), "", k, problems);
     }
     writer.delete(desired.storePodsToDelete(), "a store pod of a rolled-back revision, not Ready");
-    writer.apply(desired.gates().create(), live, context, problems);
+    writer.apply(preflights.claim(desired.gates().create(), cr), live, context, problems);
+    if (desired.gates().sharedPreflight() != null) {
+      preflights.await(desired.gates().sharedPreflight(), cr);
+    }
     writer.delete(desired.gates().delete(), "superseded by a Job that succeeded");
     if (desired.canaryToDelete() != null) {
       writer.delete(List.of(desired.canaryToDelete()), "the stable API pods serve");

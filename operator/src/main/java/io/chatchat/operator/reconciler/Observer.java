@@ -12,15 +12,18 @@ import io.chatchat.operator.rollout.Plan;
 import io.chatchat.operator.rollout.RolloutInputs;
 import io.chatchat.operator.rollout.SmokeGateRunner;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.discovery.v1.Endpoint;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.stream.Stream;
 
 /**
  * Reads what a pass decides on: the informer caches once, the Secrets the spec names (GET by name,
@@ -35,21 +38,44 @@ final class Observer {
   private final SmokeGateRunner smoke;
   private final SecretReads secretReads;
   private final ApiDiscovery discovery;
+  private final SharedPreflights preflights;
 
-  Observer(KubernetesClient client, SmokeGateRunner smoke, ApiDiscovery discovery) {
+  Observer(
+      KubernetesClient client,
+      SmokeGateRunner smoke,
+      ApiDiscovery discovery,
+      SharedPreflights preflights) {
     this.client = client;
+    this.preflights = preflights;
     this.smoke = smoke;
     this.discovery = discovery;
     this.secretReads =
         new SecretReads((ns, name) -> client.secrets().inNamespace(ns).withName(name).get());
   }
 
-  LiveState live(Context<ChatchatCluster> context) {
+  LiveState live(ChatchatCluster cr, Context<ChatchatCluster> context) {
     Map<Class<? extends HasMetadata>, List<?>> cached = new HashMap<>();
     for (Class<? extends HasMetadata> type : ClusterEventSources.TYPES) {
       cached.put(type, context.getSecondaryResources(type).stream().toList());
     }
-    return LiveState.of(cached);
+    return LiveState.of(cached)
+        .withSharedPreflights(preflights.sharable(cr, namespaceJobs(cr, context)));
+  }
+
+  /**
+   * The Job informer's cache of the cluster's namespace: another cluster's preflight Job is no
+   * secondary resource of this one.
+   */
+  @SuppressWarnings("unchecked")
+  private static Stream<Job> namespaceJobs(ChatchatCluster cr, Context<ChatchatCluster> context) {
+    var source =
+        context
+            .eventSourceRetriever()
+            .getEventSourceFor(Job.class, ClusterEventSources.name(Job.class));
+    return source instanceof InformerEventSource<?, ?> informer
+        ? ((InformerEventSource<Job, ChatchatCluster>) informer)
+            .list(cr.getMetadata().getNamespace(), j -> true)
+        : Stream.empty();
   }
 
   /** Whether the optional kinds this cluster's spec uses are served. */

@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
 
 class JobGateTest {
   private final ChatchatCluster cr = TestClusters.external();
-  private final Job desired = ChatchatJobs.preflight(cr, List.of("pymysql"), "hash-1");
+  private final Job desired = ChatchatJobs.preflight(cr, List.of("pymysql"));
 
   private static Job withCondition(Job job, String type, Integer failed) {
     return new JobBuilder(job)
@@ -73,7 +73,7 @@ class JobGateTest {
 
   @Test
   void aSucceededJobRetiresTheJobsOfEarlierInputsOnly() {
-    Job older = ChatchatJobs.preflight(cr, List.of("pymysql", "elasticsearch"), "hash-0");
+    Job older = ChatchatJobs.preflight(cr, List.of("pymysql", "elasticsearch"));
     Job otherComponent = ChatchatJobs.build(cr, "hash-0");
     Job otherCluster =
         new JobBuilder(older)

@@ -53,9 +53,7 @@ class VersionGatesTest {
   /** The preflight Job of this plan, failed. */
   private Job failedPreflight(Plan plan) {
     TierSpecs specs = TierSpecs.of(plan, LiveState.EMPTY, secrets);
-    Job job =
-        ChatchatJobs.preflight(
-            plan.want(), List.of("pymysql", "elasticsearch"), specs.configHash());
+    Job job = ChatchatJobs.preflight(plan.want(), List.of("pymysql", "elasticsearch"));
     return new JobBuilder(job)
         .withNewStatus()
         .addNewCondition()
@@ -112,8 +110,7 @@ class VersionGatesTest {
     Plan plan = steady(cr);
     TierSpecs specs = TierSpecs.of(plan, LiveState.EMPTY, secrets);
     Job passed =
-        new JobBuilder(
-                ChatchatJobs.preflight(cr, List.of("pymysql", "elasticsearch"), specs.configHash()))
+        new JobBuilder(ChatchatJobs.preflight(cr, List.of("pymysql", "elasticsearch")))
             .withNewStatus()
             .addNewCondition()
             .withType("Complete")

@@ -263,7 +263,7 @@ class StackBuildersTest {
     assertNotEquals(before, ChatchatJobs.initHash(c, "d2"), "a new database password re-runs it");
     c.getSpec().image = "chatimage/chatchat:next";
     assertNotEquals(before, ChatchatJobs.initHash(c, "d1"), "a new image re-runs it");
-    Job preflight = ChatchatJobs.preflight(c, List.of("pymysql", "pymilvus"), "cfg");
+    Job preflight = ChatchatJobs.preflight(c, List.of("pymysql", "pymilvus"));
     List<String> cmd =
         preflight.getSpec().getTemplate().getSpec().getContainers().get(0).getCommand();
     assertEquals(List.of("pymysql", "pymilvus"), cmd.subList(3, 5));

@@ -52,7 +52,11 @@ class SideEffectsWiringTest {
   }
 
   private SecretsView secrets(ChatchatCluster cr) {
-    return new Observer(client, runner(), new ApiDiscovery(client)).secrets(cr);
+    return new Observer(client, runner(), new ApiDiscovery(client), preflights()).secrets(cr);
+  }
+
+  private static SharedPreflights preflights() {
+    return new SharedPreflights(id -> {}, System::nanoTime);
   }
 
   private SmokeGateRunner runner() {
@@ -177,7 +181,7 @@ class SideEffectsWiringTest {
     Plan plan = new Plan(RolloutMode.ROLLING, cr, cr, r, "new", "{}", "old", List.of());
     int requests = server.getRequestCount();
     RolloutInputs in =
-        new Observer(client, runner(), new ApiDiscovery(client))
+        new Observer(client, runner(), new ApiDiscovery(client), preflights())
             .rolloutInputs(
                 plan,
                 LiveState.of(
@@ -227,7 +231,8 @@ class SideEffectsWiringTest {
             runner(),
             new EventRecorder(client, "test"),
             metrics,
-            c -> {})
+            c -> {},
+            preflights())
         .record(
             cr,
             List.of(

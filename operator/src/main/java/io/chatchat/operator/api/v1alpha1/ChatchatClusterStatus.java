@@ -59,6 +59,11 @@ public class ChatchatClusterStatus {
   public String stableRevision;
 
   @JsonPropertyDescription(
+      "Hash of the image and drivers whose driver preflight passed: not checked again, even when"
+          + " the Job that checked them (maybe another cluster's) is gone.")
+  public String driversChecked;
+
+  @JsonPropertyDescription(
       "Ready, Progressing, Degraded, ConfigValid and one condition per component (ApiReady,"
           + " WebUIReady).")
   public List<Condition> conditions = new ArrayList<>();
