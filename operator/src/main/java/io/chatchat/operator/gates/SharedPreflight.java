@@ -7,8 +7,10 @@ import io.chatchat.operator.observe.LiveState;
 import io.chatchat.operator.observe.Readiness;
 import io.chatchat.operator.status.Gate;
 import io.chatchat.operator.status.GateState;
+import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * The driver preflight read from something other than the cluster's own Job: the hash it recorded
@@ -31,23 +33,30 @@ final class SharedPreflight {
       return null;
     }
     String hash = desired.getMetadata().getLabels().get(ChatchatJobs.HASH_LABEL);
+    // One wording for a pass recorded and a pass read from another cluster's Job: the first
+    // pass that records it would otherwise change the condition's message once more.
+    String recorded = succeeded + " (" + RECORDED + ")";
     if (cr.getStatus() != null && hash.equals(cr.getStatus().driversChecked)) {
-      return new Gate(GateState.SUCCEEDED, succeeded + " (checked before)");
+      return new Gate(GateState.SUCCEEDED, recorded);
     }
-    Job shared = usable(live.sharedPreflight(key(desired)));
+    Job shared = usable(live.sharedPreflight(key(desired)), desired);
     if (shared == null) {
       return null;
     }
-    String which =
-        " (Job "
-            + shared.getMetadata().getName()
-            + " of cluster "
-            + shared.getMetadata().getLabels().get(Labels.INSTANCE)
-            + ")";
     return Readiness.jobSucceeded(shared)
-        ? new Gate(GateState.SUCCEEDED, succeeded + which)
-        : new Gate(GateState.RUNNING, running + which);
+        ? new Gate(GateState.SUCCEEDED, recorded)
+        : new Gate(
+            GateState.RUNNING,
+            running
+                + " (Job "
+                + shared.getMetadata().getName()
+                + " of cluster "
+                + shared.getMetadata().getLabels().get(Labels.INSTANCE)
+                + ")");
   }
+
+  /** Where a pass is remembered. */
+  static final String RECORDED = "checked, status.driversChecked";
 
   /** The cluster's own preflight Jobs of earlier inputs, once another source passed. */
   static List<Job> ownSuperseded(ChatchatCluster cr, Job desired, LiveState live, Gate gate) {
@@ -63,11 +72,46 @@ final class SharedPreflight {
     return preflight.getMetadata().getLabels().get(ChatchatJobs.PREFLIGHT_KEY_LABEL);
   }
 
-  private static Job usable(Job shared) {
+  /**
+   * A Job to rely on: not failed nor going, controlled by a ChatchatCluster (not anyone's Job with
+   * the right labels), and running this preflight's image and command.
+   */
+  private static Job usable(Job shared, Job desired) {
     return shared == null
             || Readiness.jobFailed(shared)
             || shared.getMetadata().getDeletionTimestamp() != null
+            || !controlledByACluster(shared)
+            || !sameContainer(shared, desired)
         ? null
         : shared;
+  }
+
+  private static boolean controlledByACluster(Job job) {
+    return job.getMetadata().getOwnerReferences() != null
+        && job.getMetadata().getOwnerReferences().stream()
+            .anyMatch(
+                r ->
+                    Boolean.TRUE.equals(r.getController())
+                        && "ChatchatCluster".equals(r.getKind()));
+  }
+
+  private static boolean sameContainer(Job shared, Job desired) {
+    Container a = firstContainer(shared);
+    Container b = firstContainer(desired);
+    return a != null
+        && b != null
+        && Objects.equals(a.getImage(), b.getImage())
+        && Objects.equals(a.getCommand(), b.getCommand());
+  }
+
+  private static Container firstContainer(Job job) {
+    if (job.getSpec() == null
+        || job.getSpec().getTemplate() == null
+        || job.getSpec().getTemplate().getSpec() == null
+        || job.getSpec().getTemplate().getSpec().getContainers() == null
+        || job.getSpec().getTemplate().getSpec().getContainers().isEmpty()) {
+      return null;
+    }
+    return job.getSpec().getTemplate().getSpec().getContainers().get(0);
   }
 }

@@ -189,7 +189,7 @@ public class ChatchatClusterReconciler implements Reconciler<ChatchatCluster> {
               ? RolloutClock.nextLook(
                   plan.rollout(), t.next(), plan.want().getSpec().rollout.stepDeadlineSeconds, now)
               : null;
-      if (desired.gates().sharedPreflight() != null) {
+      if (preflights.waits(cr)) {
         // Its end wakes this cluster (SharedPreflights); the clock is the safety net.
         nextLook = earlier(nextLook, SharedPreflights.SAFETY_NET);
       }

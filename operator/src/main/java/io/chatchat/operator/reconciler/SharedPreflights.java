@@ -48,25 +48,40 @@ final class SharedPreflights {
 
   /**
    * Preflight Jobs of the cluster's namespace that other clusters run, by preflight key: one that
-   * succeeded before one still running; the cache's before one being created.
+   * succeeded before one still running (then by name); the cache's before one being created. On the
+   * way, forgets the claims the informer now holds or that expired, and wakes the clusters waiting
+   * for a Job that ended or went (a deleted Job's event may carry no deletion timestamp).
    */
   Map<String, Job> sharable(ChatchatCluster cr, Stream<Job> namespaceJobs) {
     String ns = cr.getMetadata().getNamespace();
+    long now = nanos.getAsLong();
+    Map<String, Job> cached = new HashMap<>();
+    namespaceJobs.filter(SharedPreflights::isPreflight).forEach(j -> cached.put(id(j), j));
+    creating.forEach(
+        (nsKey, c) -> {
+          if (expired(c, now) || cached.containsKey(id(c.job()))) {
+            creating.remove(nsKey, c);
+          }
+        });
+    waiters.forEach(
+        (jobId, waiting) -> {
+          Job j = cached.get(jobId);
+          boolean gone = j == null && jobId.startsWith(ns + "/") && !claimed(jobId);
+          if (gone || (j != null && ended(j))) {
+            wakeAll(jobId);
+          }
+        });
     Map<String, Job> byKey = new HashMap<>();
-    namespaceJobs
+    cached.values().stream()
         .filter(
             j ->
-                isPreflight(j)
-                    && !ownedBy(j, cr)
+                !ownedBy(j, cr)
                     && !Readiness.jobFailed(j)
                     && j.getMetadata().getDeletionTimestamp() == null)
         .forEach(j -> byKey.merge(key(j), j, SharedPreflights::better));
-    long now = nanos.getAsLong();
     creating.forEach(
-        (id, c) -> {
-          if (expired(c, now)) {
-            creating.remove(id, c);
-          } else if (id.startsWith(ns + "/") && !ownedBy(c.job(), cr)) {
+        (nsKey, c) -> {
+          if (nsKey.startsWith(ns + "/") && !ownedBy(c.job(), cr)) {
             byKey.putIfAbsent(key(c.job()), c.job());
           }
         });
@@ -76,7 +91,8 @@ final class SharedPreflights {
   /**
    * The Jobs to create, after claiming each preflight Job's key in its namespace. When another
    * cluster's pass claimed the same key since this pass observed (passes run in parallel), that Job
-   * is awaited instead of creating a second one.
+   * is awaited instead of creating a second one. A claim lasts {@link #CREATING_FOR} from the first
+   * one, however often its cluster tries again.
    */
   List<Job> claim(List<Job> jobs, ChatchatCluster cr) {
     List<Job> create = new ArrayList<>();
@@ -90,8 +106,8 @@ final class SharedPreflights {
       Creating claimed =
           creating.compute(
               j.getMetadata().getNamespace() + "/" + key(j),
-              (k, c) -> c == null || expired(c, now) || ownedBy(c.job(), cr) ? mine : c);
-      if (claimed == mine) {
+              (k, c) -> c == null || expired(c, now) ? mine : c);
+      if (claimed == mine || ownedBy(claimed.job(), cr)) {
         create.add(j);
       } else {
         await(claimed.job(), cr);
@@ -107,17 +123,16 @@ final class SharedPreflights {
         .add(ResourceID.fromResource(cr));
   }
 
+  /** Whether the cluster waits for another cluster's preflight Job (it looks again soon). */
+  boolean waits(ChatchatCluster cr) {
+    ResourceID id = ResourceID.fromResource(cr);
+    return waiters.values().stream().anyMatch(w -> w.contains(id));
+  }
+
   /** Every event of a Job: one that ended (or goes) wakes the clusters waiting for it. */
   void onJobEvent(Job job) {
-    if (!isPreflight(job)
-        || !(Readiness.jobSucceeded(job)
-            || Readiness.jobFailed(job)
-            || job.getMetadata().getDeletionTimestamp() != null)) {
-      return;
-    }
-    Set<ResourceID> waiting = waiters.remove(id(job));
-    if (waiting != null) {
-      waiting.forEach(wake);
+    if (isPreflight(job) && (ended(job) || job.getMetadata().getDeletionTimestamp() != null)) {
+      wakeAll(id(job));
     }
   }
 
@@ -130,8 +145,29 @@ final class SharedPreflights {
     return now - c.atNanos() > CREATING_FOR.toNanos();
   }
 
+  private void wakeAll(String jobId) {
+    Set<ResourceID> waiting = waiters.remove(jobId);
+    if (waiting != null) {
+      waiting.forEach(wake);
+    }
+  }
+
+  private boolean claimed(String jobId) {
+    return creating.values().stream().anyMatch(c -> id(c.job()).equals(jobId));
+  }
+
+  private static boolean ended(Job j) {
+    return Readiness.jobSucceeded(j) || Readiness.jobFailed(j);
+  }
+
+  /** The one that succeeded; between equals, the first by name (the same every pass). */
   private static Job better(Job a, Job b) {
-    return Readiness.jobSucceeded(b) && !Readiness.jobSucceeded(a) ? b : a;
+    boolean as = Readiness.jobSucceeded(a);
+    boolean bs = Readiness.jobSucceeded(b);
+    if (as != bs) {
+      return as ? a : b;
+    }
+    return a.getMetadata().getName().compareTo(b.getMetadata().getName()) <= 0 ? a : b;
   }
 
   private static boolean isPreflight(Job j) {

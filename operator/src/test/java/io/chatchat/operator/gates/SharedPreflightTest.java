@@ -129,7 +129,9 @@ class SharedPreflightTest {
     cr.getStatus().driversChecked = hash;
     VersionGates g = evaluate(cr, LiveState.EMPTY);
     assertEquals(GateState.SUCCEEDED, g.preflight().state());
-    assertTrue(g.preflight().message().contains("checked before"), g.preflight().message());
+    assertTrue(
+        g.preflight().message().endsWith("(" + SharedPreflight.RECORDED + ")"),
+        g.preflight().message());
 
     cr.getSpec().image = "chatchat:next";
     VersionGates next = evaluate(cr, LiveState.EMPTY);
@@ -144,6 +146,28 @@ class SharedPreflightTest {
     assertEquals(GateState.RUNNING, g.preflight().state());
     assertEquals("second", g.create().get(0).getMetadata().getLabels().get(Labels.INSTANCE));
     assertNull(g.sharedPreflight());
+  }
+
+  @Test
+  void aJobWithTheRightLabelsIsNotTrustedUnlessAClusterControlsItAndItRunsThisPreflight() {
+    Job other = ended(ChatchatJobs.preflight(named("first"), MODULES), "Complete");
+    Job foreign = new JobBuilder(other).editMetadata().withOwnerReferences().endMetadata().build();
+    VersionGates g = evaluate(named("second"), sharing(foreign));
+    assertEquals("second", g.create().get(0).getMetadata().getLabels().get(Labels.INSTANCE));
+    Job otherCommand =
+        new JobBuilder(other)
+            .editSpec()
+            .editTemplate()
+            .editSpec()
+            .editFirstContainer()
+            .withCommand("true")
+            .endContainer()
+            .endSpec()
+            .endTemplate()
+            .endSpec()
+            .build();
+    g = evaluate(named("second"), sharing(otherCommand));
+    assertEquals("second", g.create().get(0).getMetadata().getLabels().get(Labels.INSTANCE));
   }
 
   @Test

@@ -81,11 +81,14 @@ class SharedPreflightsTest {
         shared.sharable(named("z"), Stream.empty()).isEmpty(), "a create that never showed up");
 
     shared.claim(List.of(creating), named("a"));
-    Job cached = preflight("a", "Complete");
+    Job cached = preflight("a", "Failed");
+    assertTrue(
+        shared.sharable(named("z"), Stream.of(cached)).isEmpty(),
+        "the informer's failed Job ends the claim");
     assertEquals(
-        cached,
-        shared.sharable(named("z"), Stream.of(cached)).get(key(creating)),
-        "the informer's before the claim's");
+        List.of(preflight("b", null)),
+        shared.claim(List.of(preflight("b", null)), named("b")),
+        "another cluster may run its own");
   }
 
   @Test
@@ -96,9 +99,38 @@ class SharedPreflightsTest {
     assertEquals(List.of(first), shared.claim(List.of(first), named("a")));
     assertEquals(List.of(init), shared.claim(List.of(second, init), named("b")));
     assertEquals(1, shared.waiting());
+    assertTrue(shared.waits(named("b")));
     assertEquals(List.of(first), shared.claim(List.of(first), named("a")), "its own claim");
+    nanos.addAndGet(SharedPreflights.CREATING_FOR.toNanos() / 2);
+    shared.claim(List.of(first), named("a"));
+    nanos.addAndGet(SharedPreflights.CREATING_FOR.toNanos() / 2 + 1);
+    assertEquals(
+        List.of(second), shared.claim(List.of(second), named("b")), "counted from the first claim");
     shared.onJobEvent(preflight("a", "Complete"));
     assertEquals(List.of(new ResourceID("b", "team")), woken);
+  }
+
+  @Test
+  void waitersOfAJobThatWentOrEndedUnseenAreWokenByTheNextLookAtTheNamespace() {
+    Job gone = preflight("a", null);
+    Job ended = preflight("c", "Complete");
+    shared.await(gone, named("b"));
+    shared.await(ended, named("d"));
+    shared.sharable(named("z"), Stream.of(ended));
+    assertEquals(
+        java.util.Set.of(new ResourceID("b", "team"), new ResourceID("d", "team")),
+        java.util.Set.copyOf(woken));
+    assertEquals(0, shared.waiting());
+  }
+
+  @Test
+  void aWaiterOfAJobBeingCreatedKeepsWaiting() {
+    Job first = preflight("a", null);
+    shared.claim(List.of(first), named("a"));
+    shared.claim(List.of(preflight("b", null)), named("b"));
+    shared.sharable(named("z"), Stream.empty());
+    assertTrue(woken.isEmpty());
+    assertEquals(1, shared.waiting());
   }
 
   @Test
