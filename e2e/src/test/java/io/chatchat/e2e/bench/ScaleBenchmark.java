@@ -40,6 +40,9 @@ class ScaleBenchmark {
   private static final Predicate<String> OPERATOR =
       agent -> agent.startsWith("fabric8-kubernetes-client");
 
+  private static final Predicate<String> CONTROLLER_MANAGER =
+      agent -> agent.startsWith("kube-controller-manager/");
+
   private final int burst = Integer.getInteger("bench.clusters", 500);
   private final int sequential = Integer.getInteger("bench.sequential", 20);
   private final int production = Integer.getInteger("bench.production", 5);
@@ -240,6 +243,36 @@ class ScaleBenchmark {
   }
 
   /** The child objects are named after their cluster: "q-0001-api", events "q-0001.17f…". */
+  /**
+   * Each controller of the controller-manager sends at most its rate (Kubernetes' default: 20 a
+   * second) on its own client: its request count over that rate is a floor under the burst.
+   */
+  private static String controllerFloor(List<AuditLog.Entry> entries) {
+    double qps =
+        BenchCluster.CONTROLLER_QPS.isEmpty()
+            ? 20
+            : Double.parseDouble(BenchCluster.CONTROLLER_QPS);
+    Map<String, Long> byController =
+        entries.stream()
+            .filter(e -> !e.verb().equals("watch"))
+            .collect(
+                java.util.stream.Collectors.groupingBy(
+                    e -> e.userAgent().substring(e.userAgent().lastIndexOf('/') + 1),
+                    java.util.stream.Collectors.counting()));
+    StringBuilder out = new StringBuilder();
+    byController.entrySet().stream()
+        .sorted(Map.Entry.<String, Long>comparingByValue().reversed())
+        .limit(4)
+        .forEach(
+            e ->
+                out.append(out.length() == 0 ? "" : "; ")
+                    .append(
+                        f(
+                            "%s %d (≥ %.0f s at %.0f/s)",
+                            e.getKey(), e.getValue(), e.getValue() / qps, qps)));
+    return out.toString();
+  }
+
   private static boolean belongsTo(AuditLog.Entry e, String cluster) {
     return e.name().equals(cluster)
         || e.name().startsWith(cluster + "-")
@@ -428,6 +461,11 @@ class ScaleBenchmark {
         per + f("total %.1f", sent.size() / (double) burst),
         "≈ one per child object");
     report.note("burst requests, most frequent: " + top(AuditLog.byWhat(sent), 12));
+    report.row(
+        "controller-manager in that burst: requests of its busiest controllers, and the time they"
+            + " need at its request rate",
+        controllerFloor(audit.since(mark, CONTROLLER_MANAGER)),
+        "explains the time to all Ready");
     report.note(
         "burst: API responses ≥ 400: "
             + AuditLog.byWhat(sent.stream().filter(e -> e.code() >= 400).toList()));
