@@ -1,11 +1,16 @@
 package io.chatchat.operator.reconciler;
 
+import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ManagedFieldsEntry;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.PodTemplateSpec;
+import io.fabric8.kubernetes.api.model.PodTemplateSpecBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.batch.v1.JobSpec;
 import io.fabric8.kubernetes.client.informers.cache.BasicItemStore;
 import io.fabric8.kubernetes.client.informers.cache.Cache;
 import java.util.ArrayList;
@@ -16,9 +21,9 @@ import java.util.Map;
  * An informer cache that keeps of each object's {@code managedFields} only the operator's own
  * entry, the one the server-side-apply matcher reads to tell whether an object is up to date. The
  * other managers' entries (the controllers' status fields, kubectl, the scheduler, the kubelets)
- * are never read, and on a pod they are most of its metadata. Of pods, which the operator only
- * reads, it keeps less still. The object is trimmed as it enters the cache, before any handler sees
- * it.
+ * are never read, and on a pod they are most of its metadata. Of pods and Jobs, which the operator
+ * never applies again, it keeps less still; and every object is compacted ({@link CompactObjects}).
+ * The object is trimmed as it enters the cache, before any handler sees it.
  */
 final class TrimmedStore<R extends HasMetadata> extends BasicItemStore<R> {
   TrimmedStore() {
@@ -36,6 +41,10 @@ final class TrimmedStore<R extends HasMetadata> extends BasicItemStore<R> {
     if (obj instanceof Pod pod && pod.getSpec() != null) {
       trimPodSpec(pod);
     }
+    if (obj instanceof Job job && job.getSpec() != null) {
+      trimJobSpec(job);
+    }
+    CompactObjects.compact(obj);
   }
 
   /**
@@ -61,6 +70,35 @@ final class TrimmedStore<R extends HasMetadata> extends BasicItemStore<R> {
                             .build())
                 .toList());
     pod.setSpec(kept);
+  }
+
+  /**
+   * A Job is created once and then only read for its status and labels (the gates); of its pod the
+   * shared preflight compares the image and the command. The rest of its template is not kept.
+   */
+  private static void trimJobSpec(Job job) {
+    PodTemplateSpec template = job.getSpec().getTemplate();
+    List<Container> containers =
+        template == null || template.getSpec() == null ? null : template.getSpec().getContainers();
+    JobSpec kept = new JobSpec();
+    if (containers != null) {
+      kept.setTemplate(
+          new PodTemplateSpecBuilder()
+              .withNewSpec()
+              .withContainers(
+                  containers.stream()
+                      .map(
+                          c ->
+                              new ContainerBuilder()
+                                  .withName(c.getName())
+                                  .withImage(c.getImage())
+                                  .withCommand(c.getCommand())
+                                  .build())
+                      .toList())
+              .endSpec()
+              .build());
+    }
+    job.setSpec(kept);
   }
 
   private static void trimManagedFields(HasMetadata obj) {

@@ -185,4 +185,58 @@ class ReadCachesTest {
         kept.get(0).getFieldsV1().getAdditionalProperties(),
         "the same field set, compacted");
   }
+
+  @Test
+  void aCompactedObjectSaysTheSameWithSharedEmptyMapsAndOneInstanceOfEachRepeatedString() {
+    io.chatchat.operator.api.v1alpha1.ChatchatCluster cr =
+        io.chatchat.operator.TestClusters.external();
+    var one = io.chatchat.operator.model.ApiComponent.deployment(cr, "h1");
+    var two = io.chatchat.operator.model.ApiComponent.deployment(cr, "h1");
+    one.getMetadata().setUid(new String("0b5c-uid-one"));
+    String before = io.fabric8.kubernetes.client.utils.Serialization.asJson(one);
+    CompactObjects.compact(one);
+    CompactObjects.compact(two);
+    assertEquals(before, io.fabric8.kubernetes.client.utils.Serialization.asJson(one));
+    var a = one.getSpec().getTemplate().getSpec().getContainers().get(0);
+    var b = two.getSpec().getTemplate().getSpec().getContainers().get(0);
+    org.junit.jupiter.api.Assertions.assertSame(a.getImage(), b.getImage());
+    org.junit.jupiter.api.Assertions.assertSame(a.getCommand().get(2), b.getCommand().get(2));
+    org.junit.jupiter.api.Assertions.assertSame(
+        one.getMetadata().getLabels().get("app.kubernetes.io/instance"),
+        two.getMetadata().getLabels().get("app.kubernetes.io/instance"));
+    org.junit.jupiter.api.Assertions.assertSame(
+        a.getAdditionalProperties(), b.getSecurityContext().getAdditionalProperties());
+    assertEquals(Map.of(), a.getAdditionalProperties());
+    org.junit.jupiter.api.Assertions.assertNotSame(
+        "0b5c-uid-one".intern(), one.getMetadata().getUid(), "a uid is not interned");
+  }
+
+  @Test
+  void ofAJobTheCacheKeepsItsLabelsStatusAndContainersImageAndCommand() {
+    var cr = io.chatchat.operator.TestClusters.external();
+    var job =
+        new io.fabric8.kubernetes.api.model.batch.v1.JobBuilder(
+                io.chatchat.operator.model.ChatchatJobs.init(cr, "h1", "cfg", true))
+            .withNewStatus()
+            .withSucceeded(1)
+            .endStatus()
+            .build();
+    var container = job.getSpec().getTemplate().getSpec().getContainers().get(0);
+    TrimmedStore<io.fabric8.kubernetes.api.model.batch.v1.Job> store = new TrimmedStore<>();
+    store.put(store.getKey(job), job);
+    var cached = store.get(store.getKey(job));
+    var kept = cached.getSpec().getTemplate().getSpec();
+    assertEquals(
+        List.of(
+            new io.fabric8.kubernetes.api.model.ContainerBuilder()
+                .withName(container.getName())
+                .withImage(container.getImage())
+                .withCommand(container.getCommand())
+                .build()),
+        kept.getContainers());
+    assertNull(kept.getVolumes().isEmpty() ? null : kept.getVolumes(), "no volumes");
+    assertNull(cached.getSpec().getBackoffLimit());
+    assertEquals(1, cached.getStatus().getSucceeded());
+    assertEquals("h1", cached.getMetadata().getLabels().get("chatchat.io/job-hash"));
+  }
 }
