@@ -87,4 +87,17 @@ public final class TestClusters {
     r.secretName = secret;
     return r;
   }
+
+  /** The Job with this condition (Complete, Failed) True in its status. */
+  public static io.fabric8.kubernetes.api.model.batch.v1.Job ended(
+      io.fabric8.kubernetes.api.model.batch.v1.Job job, String condition) {
+    return new io.fabric8.kubernetes.api.model.batch.v1.JobBuilder(job)
+        .withNewStatus()
+        .addNewCondition()
+        .withType(condition)
+        .withStatus("True")
+        .endCondition()
+        .endStatus()
+        .build();
+  }
 }

@@ -153,13 +153,7 @@ final class ChatchatPodTemplate {
     env.addAll(spec.api.env);
     KnowledgeBaseMount kb =
         mountKnowledgeBase ? KnowledgeBaseMount.CLAIM : KnowledgeBaseMount.SCRATCH;
-    Container c =
-        container(cr, env, mounts(cr, kb))
-            .withCommand(command)
-            .withResources(
-                spec.api.resources != null ? spec.api.resources : resources("250m", "1Gi", "4Gi"))
-            .withTerminationMessagePolicy("FallbackToLogsOnError")
-            .build();
+    Container c = jobContainer(cr, env, mounts(cr, kb), command);
     return new PodTemplateSpecBuilder()
         .withNewMetadata()
         .withLabels(podLabels(cr, component))
@@ -192,13 +186,7 @@ final class ChatchatPodTemplate {
     env.add(env("PYTHONUNBUFFERED", "1"));
     env.add(env("PYTHONDONTWRITEBYTECODE", "1"));
     env.addAll(spec.api.env);
-    Container c =
-        container(cr, env, List.of(mount("tmp", TMP)))
-            .withCommand(command)
-            .withResources(
-                spec.api.resources != null ? spec.api.resources : resources("250m", "1Gi", "4Gi"))
-            .withTerminationMessagePolicy("FallbackToLogsOnError")
-            .build();
+    Container c = jobContainer(cr, env, List.of(mount("tmp", TMP)), command);
     return new PodTemplateSpecBuilder()
         .withNewMetadata()
         .withLabels(Labels.of(cr, component))
@@ -214,6 +202,17 @@ final class ChatchatPodTemplate {
         .withAutomountServiceAccountToken(false)
         .withSecurityContext(PodSecurity.pod(null))
         .endSpec()
+        .build();
+  }
+
+  /** A Job's one container: the API tier's resources, its log as the failure message. */
+  private static Container jobContainer(
+      ChatchatCluster cr, List<EnvVar> env, List<VolumeMount> mounts, List<String> command) {
+    ResourceRequirements r = cr.getSpec().api.resources;
+    return container(cr, env, mounts)
+        .withCommand(command)
+        .withResources(r != null ? r : resources("250m", "1Gi", "4Gi"))
+        .withTerminationMessagePolicy("FallbackToLogsOnError")
         .build();
   }
 

@@ -17,11 +17,8 @@ import io.chatchat.operator.rollout.TierSpecs;
 import io.chatchat.operator.status.GateState;
 import io.chatchat.operator.status.RolloutMode;
 import io.fabric8.kubernetes.api.model.LocalObjectReference;
-import io.fabric8.kubernetes.api.model.Secret;
-import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -29,15 +26,7 @@ import org.junit.jupiter.api.Test;
 /** Clusters whose preflight pods are equal share one preflight Job, and remember it passed. */
 class SharedPreflightTest {
   private static final List<String> MODULES = List.of("pymysql", "elasticsearch");
-  private static final Secret DB =
-      new SecretBuilder()
-          .withNewMetadata()
-          .withName("db")
-          .endMetadata()
-          .addToData(
-              "uri", Base64.getEncoder().encodeToString("mysql+pymysql://u:p@db:3306/c".getBytes()))
-          .build();
-  private final SecretsView secrets = new SecretsView(name -> name.equals("db") ? DB : null);
+  private final SecretsView secrets = VersionGatesTest.SECRETS;
 
   private static ChatchatCluster named(String name) {
     ChatchatCluster cr = TestClusters.external();
@@ -51,14 +40,7 @@ class SharedPreflightTest {
   }
 
   private static Job ended(Job job, String condition) {
-    return new JobBuilder(job)
-        .withNewStatus()
-        .addNewCondition()
-        .withType(condition)
-        .withStatus("True")
-        .endCondition()
-        .endStatus()
-        .build();
+    return TestClusters.ended(job, condition);
   }
 
   private static LiveState sharing(Job other) {

@@ -32,7 +32,11 @@ class VersionGatesTest {
           .addToData(
               "uri", Base64.getEncoder().encodeToString("mysql+pymysql://u:p@db:3306/c".getBytes()))
           .build();
-  private final SecretsView secrets = new SecretsView(name -> name.equals("db") ? DB : null);
+
+  /** The Secret {@code db} with a MySQL URI, and nothing else. */
+  static final SecretsView SECRETS = new SecretsView(name -> name.equals("db") ? DB : null);
+
+  private final SecretsView secrets = SECRETS;
 
   private static Plan steady(ChatchatCluster cr) {
     return new Plan(RolloutMode.STEADY, cr, null, null, "rev", null, null, List.of());

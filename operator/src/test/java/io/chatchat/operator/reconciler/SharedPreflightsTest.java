@@ -8,7 +8,6 @@ import io.chatchat.operator.api.v1alpha1.ChatchatCluster;
 import io.chatchat.operator.model.ChatchatJobs;
 import io.chatchat.operator.model.Labels;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
-import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import java.util.ArrayList;
 import java.util.List;
@@ -32,16 +31,7 @@ class SharedPreflightsTest {
 
   private static Job preflight(String cluster, String condition) {
     Job job = ChatchatJobs.preflight(named(cluster), MODULES);
-    return condition == null
-        ? job
-        : new JobBuilder(job)
-            .withNewStatus()
-            .addNewCondition()
-            .withType(condition)
-            .withStatus("True")
-            .endCondition()
-            .endStatus()
-            .build();
+    return condition == null ? job : TestClusters.ended(job, condition);
   }
 
   private static String key(Job j) {
