@@ -46,6 +46,14 @@ public final class JobGate {
           null,
           superseded(cr, desired, live));
     }
+    if (Readiness.jobFailed(job) && podStillRunning(live, name)) {
+      // The Job's and the pod's watches deliver apart: its failure can be seen before the pod's
+      // status that says why. The pod's update (or its deletion) wakes the cluster again.
+      return new Outcome(
+          new Gate(GateState.RUNNING, running + " (Job " + name + " failed; reading why)"),
+          null,
+          List.of());
+    }
     if (Readiness.jobFailed(job)) {
       return new Outcome(
           new Gate(
@@ -86,6 +94,28 @@ public final class JobGate {
       }
     }
     return out;
+  }
+
+  /** Whether a pod of the Job is cached as still running: not ended, not being deleted. */
+  static boolean podStillRunning(LiveState live, String job) {
+    for (Pod pod : live.pods()) {
+      Map<String, String> labels = pod.getMetadata().getLabels();
+      if (labels == null
+          || !job.equals(labels.get("job-name"))
+          || pod.getMetadata().getDeletionTimestamp() != null) {
+        continue;
+      }
+      String phase = pod.getStatus() == null ? null : pod.getStatus().getPhase();
+      boolean terminated =
+          pod.getStatus() != null
+              && pod.getStatus().getContainerStatuses() != null
+              && pod.getStatus().getContainerStatuses().stream()
+                  .anyMatch(c -> c.getState() != null && c.getState().getTerminated() != null);
+      if (!"Succeeded".equals(phase) && !"Failed".equals(phase) && !terminated) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** What the Job's last failed container wrote to its termination log. */

@@ -114,6 +114,34 @@ class JobGateTest {
   }
 
   @Test
+  void aFailedJobWhosePodIsStillCachedAsRunningWaitsForThePodsStatus() {
+    String name = desired.getMetadata().getName();
+    Pod running =
+        new PodBuilder(jobPod(name, "", 1))
+            .editStatus()
+            .withPhase("Running")
+            .withContainerStatuses(List.of())
+            .endStatus()
+            .build();
+    Job failed = withCondition(desired, "Failed", 1);
+    JobGate.Outcome o = evaluate(live(List.of(failed), List.of(running)));
+    assertEquals(GateState.RUNNING, o.gate().state());
+    assertEquals("Checking (Job " + name + " failed; reading why)", o.gate().message());
+
+    Pod deleting =
+        new PodBuilder(running)
+            .editMetadata()
+            .withDeletionTimestamp("2026-12-06T16:00:00Z")
+            .endMetadata()
+            .build();
+    o = evaluate(live(List.of(failed), List.of(deleting)));
+    assertEquals(GateState.FAILED, o.gate().state(), "a pod being deleted tells no more");
+    assertTrue(o.gate().message().contains("no pod output recorded"), o.gate().message());
+    o = evaluate(live(List.of(failed), List.of()));
+    assertEquals(GateState.FAILED, o.gate().state(), "no pod left");
+  }
+
+  @Test
   void aRetriedAttemptIsToldWhileKubernetesRetries() {
     String name = desired.getMetadata().getName();
     Job retrying = new JobBuilder(desired).withNewStatus().withFailed(1).endStatus().build();
