@@ -12,6 +12,7 @@
 #   BENCH_ROLLOUTS=3        rollouts of a 4-replica API
 #   BENCH_CONTROLLER_QPS=   the controller-manager's API request rate (empty: Kubernetes' 20/s)
 #   BENCH_JVM_OPTIONS=""    the operator's JVM options (the chart's: see helm values jvmOptions)
+#                           (add -XX:NativeMemoryTracking=summary for the JVM's memory by category)
 #   BENCH_OPERATOR_JAR=...  another build of the operator (to compare against an older commit)
 #   BENCH_SKIP_BUILD=true   do not build first
 set -euo pipefail

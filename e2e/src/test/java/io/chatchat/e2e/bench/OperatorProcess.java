@@ -186,6 +186,44 @@ final class OperatorProcess implements AutoCloseable {
     return rows;
   }
 
+  /**
+   * The JVM's own account of its memory (jcmd VM.native_memory summary), as "category committed"
+   * entries, largest first; empty unless the JVM runs with -XX:NativeMemoryTracking.
+   */
+  List<String> nativeMemory(int top) throws IOException, InterruptedException {
+    Path java = Path.of(ProcessHandle.current().info().command().orElseThrow());
+    Process p =
+        new ProcessBuilder(
+                java.resolveSibling("jcmd").toString(),
+                String.valueOf(pid()),
+                "VM.native_memory",
+                "summary")
+            .redirectErrorStream(true)
+            .start();
+    List<String> lines = new String(p.getInputStream().readAllBytes()).lines().toList();
+    p.waitFor(60, TimeUnit.SECONDS);
+    Pattern total = Pattern.compile("^Total: reserved=\\d+KB, committed=(\\d+)KB");
+    Pattern category = Pattern.compile("^-\\s+(.+?) \\(reserved=\\d+KB, committed=(\\d+)KB\\)");
+    List<long[]> sizes = new ArrayList<>();
+    List<String> names = new ArrayList<>();
+    List<String> rows = new ArrayList<>();
+    for (String line : lines) {
+      Matcher t = total.matcher(line.trim());
+      Matcher c = category.matcher(line.trim());
+      if (t.find()) {
+        rows.add(String.format("total %.0f MiB", Long.parseLong(t.group(1)) / 1024.0));
+      } else if (c.find()) {
+        names.add(c.group(1));
+        sizes.add(new long[] {Long.parseLong(c.group(2)), names.size() - 1});
+      }
+    }
+    sizes.sort((a, b) -> Long.compare(b[0], a[0]));
+    for (long[] s : sizes.subList(0, Math.min(top, sizes.size()))) {
+      rows.add(String.format("%s %.1f MiB", names.get((int) s[1]), s[0] / 1024.0));
+    }
+    return rows;
+  }
+
   boolean alive() {
     return process.isAlive();
   }

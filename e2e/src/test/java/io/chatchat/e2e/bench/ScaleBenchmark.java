@@ -200,7 +200,8 @@ class ScaleBenchmark {
       }
     }
     report.row(
-        "apply → first Job created (the first pass: claim, settings, Services, stores, preflight),"
+        "apply → first Job created (the first pass: claim, settings, Services, stores, and the"
+            + " preflight Job, or the init Job when the namespace's preflight passed),"
             + f(" %s shape", shape),
         Stats.of(firstPass).format("s"),
         "report");
@@ -475,6 +476,11 @@ class ScaleBenchmark {
         "operator memory 30 s after the burst",
         f("RSS %.0f MiB, heap used %.0f of %.0f MiB committed", op.rssMiB(), heap[0], heap[1]),
         "≤ 256 MiB");
+    List<String> nativeMemory = op.nativeMemory(10);
+    if (!nativeMemory.isEmpty()) {
+      report.note(
+          "JVM memory 30 s after the burst, committed (NativeMemoryTracking): " + nativeMemory);
+    }
     op.fullGc();
     BenchCluster.sleep(Duration.ofSeconds(2));
     heap = op.heapMiB();
