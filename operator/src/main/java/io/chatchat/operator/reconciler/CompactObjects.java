@@ -11,16 +11,13 @@ import java.util.Map;
 /**
  * Makes a cached Kubernetes object smaller without changing what it says: every fabric8 model
  * object carries its own empty {@code additionalProperties} map, which becomes the one shared empty
- * map; its other maps (labels, annotations, selectors, quantities) become {@link FrozenMap}s and
- * its lists drop their spare capacity; and the strings repeated across hundreds of clusters'
- * objects (labels, images, commands, environment, field names of the scripts) become one instance
- * each ({@link String#intern}). What is unique per object (uids, resource versions, timestamps) is
- * left alone. Informer caches never change the objects they hold, so the maps that cannot change
- * are never written to.
+ * map; and the strings repeated across hundreds of clusters' objects (labels, images, commands,
+ * environment, field names of the scripts) become one instance each ({@link String#intern}). What
+ * is unique per object (uids, resource versions, timestamps) is left alone. Informer caches never
+ * change the objects they hold, so the shared empty map is never written to.
  */
 final class CompactObjects {
   private static final String MODEL_PACKAGE = "io.fabric8.kubernetes.api.model";
-  private static final String IMMUTABLE = "java.util.ImmutableCollections";
 
   /** The instance fields of a model class and its model superclasses, made accessible. */
   private static final ClassValue<List<Field>> FIELDS =
@@ -62,7 +59,11 @@ final class CompactObjects {
             f.set(o, s.intern());
           }
         } else if (v instanceof Map<?, ?> m) {
-          f.set(o, freeze(m, depth));
+          if (m.isEmpty() && "additionalProperties".equals(f.getName())) {
+            f.set(o, Collections.emptyMap());
+          } else {
+            walkMap(m, depth);
+          }
         } else if (v instanceof List<?> l) {
           walkList(l, depth);
         } else if (v != null) {
@@ -74,47 +75,28 @@ final class CompactObjects {
     }
   }
 
-  /**
-   * The map's entries, their strings interned and their nested maps frozen too, as one {@link
-   * FrozenMap}; the one shared empty map when it has none. Maps that cannot change already are kept
-   * (the operator's field sets, compacted by {@link TrimmedStore}).
-   */
-  private static Map<?, ?> freeze(Map<?, ?> m, int depth) {
-    if (m.isEmpty()) {
-      return Collections.emptyMap();
-    }
-    if (m instanceof FrozenMap<?, ?> || m.getClass().getName().startsWith(IMMUTABLE)) {
-      return m;
-    }
-    Object[] keysAndValues = new Object[m.size() * 2];
-    int i = 0;
+  @SuppressWarnings("unchecked")
+  private static void walkMap(Map<?, ?> m, int depth) {
     for (Map.Entry<?, ?> e : m.entrySet()) {
-      keysAndValues[i++] = e.getKey() instanceof String k ? k.intern() : e.getKey();
-      keysAndValues[i++] = compactValue(e.getValue(), depth + 1);
+      Object v = e.getValue();
+      if (v instanceof String s) {
+        try {
+          ((Map.Entry<Object, Object>) e).setValue(s.intern());
+        } catch (UnsupportedOperationException immutable) {
+          return;
+        }
+      } else if (v instanceof Map<?, ?> nested) {
+        walkMap(nested, depth + 1);
+      } else if (v instanceof List<?> l) {
+        walkList(l, depth + 1);
+      } else {
+        walk(v, depth + 1);
+      }
     }
-    return FrozenMap.ofKeysAndValues(keysAndValues);
-  }
-
-  private static Object compactValue(Object v, int depth) {
-    if (v instanceof String s) {
-      return s.intern();
-    }
-    if (v instanceof Map<?, ?> nested) {
-      return freeze(nested, depth);
-    }
-    if (v instanceof List<?> l) {
-      walkList(l, depth);
-    } else {
-      walk(v, depth);
-    }
-    return v;
   }
 
   @SuppressWarnings("unchecked")
   private static void walkList(List<?> l, int depth) {
-    if (l instanceof ArrayList<?> a) {
-      a.trimToSize();
-    }
     for (ListIterator<Object> it = ((List<Object>) l).listIterator(); it.hasNext(); ) {
       Object v = it.next();
       if (v instanceof String s) {

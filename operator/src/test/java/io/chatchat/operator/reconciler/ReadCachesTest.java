@@ -209,34 +209,6 @@ class ReadCachesTest {
     assertEquals(Map.of(), a.getAdditionalProperties());
     org.junit.jupiter.api.Assertions.assertNotSame(
         "0b5c-uid-one".intern(), one.getMetadata().getUid(), "a uid is not interned");
-    Map<String, String> labels = one.getMetadata().getLabels();
-    assertEquals(FrozenMap.class, labels.getClass(), "labels frozen");
-    assertEquals(two.getMetadata().getLabels(), labels);
-    org.junit.jupiter.api.Assertions.assertThrows(
-        UnsupportedOperationException.class, () -> labels.put("x", "y"));
-  }
-
-  @Test
-  void aFrozenMapKeepsItsEntriesAndTheirOrderAndEqualsAnyMapWithThem() {
-    Map<String, Object> source = new java.util.LinkedHashMap<>();
-    source.put("b", "2");
-    source.put("a", Map.of("c", List.of()));
-    source.put("n", null);
-    Map<String, Object> frozen = FrozenMap.of(source);
-    assertEquals(List.of("b", "a", "n"), List.copyOf(frozen.keySet()));
-    assertEquals(source, frozen);
-    assertEquals(frozen, source);
-    assertEquals(source.hashCode(), frozen.hashCode());
-    assertEquals("2", frozen.get("b"));
-    assertNull(frozen.get("z"));
-    org.junit.jupiter.api.Assertions.assertTrue(frozen.containsKey("n"));
-    org.junit.jupiter.api.Assertions.assertFalse(frozen.containsKey("z"));
-    assertEquals(3, frozen.size());
-    org.junit.jupiter.api.Assertions.assertThrows(
-        UnsupportedOperationException.class, () -> frozen.remove("b"));
-    org.junit.jupiter.api.Assertions.assertThrows(
-        UnsupportedOperationException.class,
-        () -> frozen.entrySet().iterator().next().setValue(""));
   }
 
   @Test
