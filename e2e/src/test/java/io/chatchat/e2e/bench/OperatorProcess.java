@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -155,28 +156,13 @@ final class OperatorProcess implements AutoCloseable {
 
   /** Asks the JVM for a full collection (jcmd GC.run) and waits for it. */
   void fullGc() throws IOException, InterruptedException {
-    Path java = Path.of(ProcessHandle.current().info().command().orElseThrow());
-    Path jcmd = java.resolveSibling("jcmd");
-    Process p =
-        new ProcessBuilder(jcmd.toString(), String.valueOf(pid()), "GC.run")
-            .redirectErrorStream(true)
-            .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-            .start();
-    p.waitFor(60, TimeUnit.SECONDS);
+    jcmd("GC.run");
   }
 
   /** The classes with the most live bytes (jcmd GC.class_histogram), as "bytes class" lines. */
   List<String> histogram(int top) throws IOException, InterruptedException {
-    Path java = Path.of(ProcessHandle.current().info().command().orElseThrow());
-    Process p =
-        new ProcessBuilder(
-                java.resolveSibling("jcmd").toString(), String.valueOf(pid()), "GC.class_histogram")
-            .redirectErrorStream(true)
-            .start();
-    List<String> lines = new String(p.getInputStream().readAllBytes()).lines().toList();
-    p.waitFor(60, TimeUnit.SECONDS);
     List<String> rows = new ArrayList<>();
-    for (String line : lines) {
+    for (String line : jcmd("GC.class_histogram")) {
       // "   1:        123456      7890123  java.lang.String (java.base@17)"
       String[] f = line.trim().split("\\s+");
       if (f.length >= 4 && f[0].endsWith(":") && rows.size() < top) {
@@ -186,42 +172,46 @@ final class OperatorProcess implements AutoCloseable {
     return rows;
   }
 
+  private static final Pattern NMT_TOTAL =
+      Pattern.compile("^Total: reserved=\\d+KB, committed=(\\d+)KB");
+  private static final Pattern NMT_CATEGORY =
+      Pattern.compile("^-\\s+(.+?) \\(reserved=\\d+KB, committed=(\\d+)KB\\)");
+
   /**
-   * The JVM's own account of its memory (jcmd VM.native_memory summary), as "category committed"
-   * entries, largest first; empty unless the JVM runs with -XX:NativeMemoryTracking.
+   * The JVM's own account of its memory (jcmd VM.native_memory summary): the total, then the
+   * largest categories, as "category committed" entries; empty unless the JVM runs with
+   * -XX:NativeMemoryTracking.
    */
   List<String> nativeMemory(int top) throws IOException, InterruptedException {
-    Path java = Path.of(ProcessHandle.current().info().command().orElseThrow());
-    Process p =
-        new ProcessBuilder(
-                java.resolveSibling("jcmd").toString(),
-                String.valueOf(pid()),
-                "VM.native_memory",
-                "summary")
-            .redirectErrorStream(true)
-            .start();
-    List<String> lines = new String(p.getInputStream().readAllBytes()).lines().toList();
-    p.waitFor(60, TimeUnit.SECONDS);
-    Pattern total = Pattern.compile("^Total: reserved=\\d+KB, committed=(\\d+)KB");
-    Pattern category = Pattern.compile("^-\\s+(.+?) \\(reserved=\\d+KB, committed=(\\d+)KB\\)");
-    List<long[]> sizes = new ArrayList<>();
-    List<String> names = new ArrayList<>();
-    List<String> rows = new ArrayList<>();
-    for (String line : lines) {
-      Matcher t = total.matcher(line.trim());
-      Matcher c = category.matcher(line.trim());
+    List<String> total = new ArrayList<>();
+    List<Map.Entry<String, Long>> categories = new ArrayList<>();
+    for (String line : jcmd("VM.native_memory", "summary")) {
+      Matcher t = NMT_TOTAL.matcher(line.trim());
+      Matcher c = NMT_CATEGORY.matcher(line.trim());
       if (t.find()) {
-        rows.add(String.format("total %.0f MiB", Long.parseLong(t.group(1)) / 1024.0));
+        total.add(String.format("total %.0f MiB", Long.parseLong(t.group(1)) / 1024.0));
       } else if (c.find()) {
-        names.add(c.group(1));
-        sizes.add(new long[] {Long.parseLong(c.group(2)), names.size() - 1});
+        categories.add(Map.entry(c.group(1), Long.parseLong(c.group(2))));
       }
     }
-    sizes.sort((a, b) -> Long.compare(b[0], a[0]));
-    for (long[] s : sizes.subList(0, Math.min(top, sizes.size()))) {
-      rows.add(String.format("%s %.1f MiB", names.get((int) s[1]), s[0] / 1024.0));
-    }
+    categories.sort(Map.Entry.<String, Long>comparingByValue().reversed());
+    List<String> rows = new ArrayList<>(total);
+    categories.stream()
+        .limit(top)
+        .forEach(e -> rows.add(String.format("%s %.1f MiB", e.getKey(), e.getValue() / 1024.0)));
     return rows;
+  }
+
+  /** The output lines of jcmd for this process, once it is done (at most a minute). */
+  private List<String> jcmd(String... command) throws IOException, InterruptedException {
+    Path java = Path.of(ProcessHandle.current().info().command().orElseThrow());
+    List<String> args =
+        new ArrayList<>(List.of(java.resolveSibling("jcmd").toString(), String.valueOf(pid())));
+    args.addAll(List.of(command));
+    Process p = new ProcessBuilder(args).redirectErrorStream(true).start();
+    List<String> lines = new String(p.getInputStream().readAllBytes()).lines().toList();
+    p.waitFor(60, TimeUnit.SECONDS);
+    return lines;
   }
 
   boolean alive() {

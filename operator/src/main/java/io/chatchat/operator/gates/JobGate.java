@@ -46,15 +46,15 @@ public final class JobGate {
           null,
           superseded(cr, desired, live));
     }
-    if (Readiness.jobFailed(job) && podStillRunning(live, name)) {
-      // The Job's and the pod's watches deliver apart: its failure can be seen before the pod's
-      // status that says why. The pod's update (or its deletion) wakes the cluster again.
-      return new Outcome(
-          new Gate(GateState.RUNNING, running + " (Job " + name + " failed; reading why)"),
-          null,
-          List.of());
-    }
     if (Readiness.jobFailed(job)) {
+      if (podStillRunning(live, name)) {
+        // The Job's and the pod's watches deliver apart: its failure can be seen before the pod's
+        // status that says why. The pod's update (or its deletion) wakes the cluster again.
+        return new Outcome(
+            new Gate(GateState.RUNNING, running + " (Job " + name + " failed; reading why)"),
+            null,
+            List.of());
+      }
       return new Outcome(
           new Gate(
               GateState.FAILED,
@@ -96,22 +96,34 @@ public final class JobGate {
     return out;
   }
 
+  /** The cached pods the Job created (the Job controller labels them with its name). */
+  private static List<Pod> podsOf(LiveState live, String job) {
+    return live.pods().stream()
+        .filter(
+            p ->
+                p.getMetadata().getLabels() != null
+                    && job.equals(p.getMetadata().getLabels().get("job-name")))
+        .toList();
+  }
+
+  private static List<ContainerStatus> containers(Pod pod) {
+    return pod.getStatus() == null || pod.getStatus().getContainerStatuses() == null
+        ? List.of()
+        : pod.getStatus().getContainerStatuses();
+  }
+
+  private static ContainerStateTerminated terminated(ContainerStatus c) {
+    return c.getState() == null ? null : c.getState().getTerminated();
+  }
+
   /** Whether a pod of the Job is cached as still running: not ended, not being deleted. */
   static boolean podStillRunning(LiveState live, String job) {
-    for (Pod pod : live.pods()) {
-      Map<String, String> labels = pod.getMetadata().getLabels();
-      if (labels == null
-          || !job.equals(labels.get("job-name"))
-          || pod.getMetadata().getDeletionTimestamp() != null) {
-        continue;
-      }
+    for (Pod pod : podsOf(live, job)) {
       String phase = pod.getStatus() == null ? null : pod.getStatus().getPhase();
-      boolean terminated =
-          pod.getStatus() != null
-              && pod.getStatus().getContainerStatuses() != null
-              && pod.getStatus().getContainerStatuses().stream()
-                  .anyMatch(c -> c.getState() != null && c.getState().getTerminated() != null);
-      if (!"Succeeded".equals(phase) && !"Failed".equals(phase) && !terminated) {
+      if (pod.getMetadata().getDeletionTimestamp() == null
+          && !"Succeeded".equals(phase)
+          && !"Failed".equals(phase)
+          && containers(pod).stream().allMatch(c -> terminated(c) == null)) {
         return true;
       }
     }
@@ -121,16 +133,10 @@ public final class JobGate {
   /** What the Job's last failed container wrote to its termination log. */
   static String terminationMessage(LiveState live, String job) {
     String message = null;
-    for (Pod pod : live.pods()) {
-      if (pod.getMetadata().getLabels() == null
-          || !job.equals(pod.getMetadata().getLabels().get("job-name"))
-          || pod.getStatus() == null
-          || pod.getStatus().getContainerStatuses() == null) {
-        continue;
-      }
-      for (ContainerStatus c : pod.getStatus().getContainerStatuses()) {
-        if (c.getState() != null && c.getState().getTerminated() != null) {
-          ContainerStateTerminated t = c.getState().getTerminated();
+    for (Pod pod : podsOf(live, job)) {
+      for (ContainerStatus c : containers(pod)) {
+        ContainerStateTerminated t = terminated(c);
+        if (t != null) {
           message =
               (t.getMessage() != null && !t.getMessage().isBlank())
                   ? t.getMessage().trim()
